@@ -1,0 +1,775 @@
+r"""Exact enumeration of the cells of a central hyperplane arrangement.
+
+The activation pattern of a neuron ``w`` on data rows ``x_1..x_n`` is the 0/1 vector with
+bit ``i`` equal to 1 iff ``x_i . w > 0``.  The patterns of full-dimensional regions are the
+*cells* of the central arrangement ``{w : x_i . w = 0}`` (MATH.md sections 1, 2 and 7).
+:func:`enumerate_cells` lists every cell with an exact integer *witness* (an interior point),
+checked in exact arithmetic, on any input: duplicate, parallel, antipodal and zero rows,
+rank-deficient data and lines through which many hyperplanes pass.
+
+Algorithm
+---------
+1. Rows are merged into *hyperplane classes*: each nonzero row is scaled to a primitive
+   integer vector whose first nonzero entry is positive, remembering the sign that maps
+   the row to its class.  Zero rows are always inactive.
+2. The arrangement is made essential: if the classes span a subspace of rank ``r < dim``,
+   the cells are those of the classes restricted to ``r`` pivot coordinates.
+3. Every cell of an essential arrangement is a pointed cone, so it has an extreme ray, and
+   every extreme ray is the line cut out by some ``r - 1`` classes.  For every
+   ``(r-1)``-subset the ray ``v`` is the vector of signed maximal minors; the signs
+   ``sign(h . v)`` of all classes are computed in vectorised floating point with a
+   rigorous error bound, and every entry that the bound cannot decide is recomputed in
+   exact integer arithmetic.  Near a ray met by exactly ``r - 1`` classes, all
+   ``2^(r-1)`` local sign choices are cells; near a *degenerate* ray (more classes through
+   the line) the local arrangement is enumerated recursively one dimension lower.
+4. Candidates are deduplicated as packed bit strings.  A cell's witness is the sum of its
+   unit extreme rays (a positive combination of all extreme rays is interior); it is
+   rounded to a short integer vector and its strict signs are verified exactly.  Should
+   that ever fail, an exact witness is built from the exact integer rays.
+
+Adjacency needs no linear programme: two cells share a facet iff their class sign vectors
+differ in exactly one class; the point where the segment between their witnesses crosses
+that hyperplane lies in the relative interior of the shared facet.
+
+References
+----------
+T. M. Cover, "Geometrical and statistical properties of systems of linear inequalities",
+IEEE Trans. Electronic Computers, 1965.  T. Zaslavsky, "Facing up to arrangements",
+Memoirs AMS 154, 1975.
+
+Examples
+--------
+Cover's count for points in general position, ``2 * sum_{k<d} C(n-1, k)``:
+
+>>> from math import comb
+>>> from landscape.data import generate
+>>> ds = generate("gaussian", n=7, d=3, seed=1)
+>>> enumerate_cells(ds).count == 2 * sum(comb(6, k) for k in range(3))
+True
+
+Degenerate rows (duplicate, antipodal, zero) merge into classes; Zaslavsky's count:
+
+>>> arr = enumerate_cells([[1, 0], [2, 0], [-1, 0], [0, 0], [0, 1], [1, 1]])
+>>> arr.count, arr.count == zaslavsky_count(arr.rows_exact)
+(6, True)
+>>> arr.pattern_string(0), arr.witness(0)
+('000000', (Fraction(-1, 1), Fraction(-1, 1)))
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+
+import numpy as np
+
+from .errors import InputError, TooLargeError
+
+__all__ = [
+    "DEFAULT_MAX_CELLS",
+    "Arrangement",
+    "Facet",
+    "HyperplaneClasses",
+    "hyperplane_classes",
+    "enumerate_cells",
+    "cover_count",
+    "cell_count_bound",
+    "zaslavsky_count",
+]
+
+DEFAULT_MAX_CELLS = 2_000_000
+_U = 2.0**-53  # unit roundoff of IEEE double
+_TINY = 2.0**-1000  # absolute slack covering underflow in the error bounds
+_CHUNK_ENTRIES = 2**23  # subsets x classes processed per vectorised chunk
+
+
+# ---------------------------------------------------------------------------
+# Counting formulas
+# ---------------------------------------------------------------------------
+
+
+def cover_count(n: int, d: int) -> int:
+    """Cover's (1965) number of cells of ``n`` central hyperplanes in general position in R^d.
+
+    >>> cover_count(4, 3), cover_count(3, 5)
+    (14, 8)
+    """
+    if n == 0:
+        return 1
+    return 2 * sum(math.comb(n - 1, k) for k in range(d))
+
+
+def cell_count_bound(n_classes: int, rank: int) -> int:
+    """Upper bound on the cells of ``n_classes`` distinct hyperplanes of rank ``rank``.
+
+    General position maximises the count, so Cover's formula is an upper bound.
+    """
+    return cover_count(n_classes, rank)
+
+
+def zaslavsky_count(rows) -> int:
+    """Exact cell count of any central arrangement, by Whitney's formula and Zaslavsky.
+
+    ``#cells = sum over subsets B of the distinct hyperplanes of (-1)^(|B| - rank B)``.
+    Exponential in the number of distinct hyperplanes: meant for tests (<= ~16).
+
+    >>> zaslavsky_count([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]])
+    14
+    >>> zaslavsky_count([[1, 0], [-2, 0], [0, 0]])  # one distinct hyperplane
+    2
+    """
+    import flint
+
+    normals = hyperplane_classes(rows).normals
+    total = 0
+    for size in range(len(normals) + 1):
+        for subset in itertools.combinations(normals, size):
+            rank = flint.fmpz_mat([list(h) for h in subset]).rank() if subset else 0
+            total += (-1) ** ((size - rank) % 2)
+    return total
+
+
+# ---------------------------------------------------------------------------
+# Hyperplane classes
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HyperplaneClasses:
+    """Rows merged by hyperplane.
+
+    Attributes
+    ----------
+    normals : tuple of tuple of int
+        Primitive integer normal of each class, first nonzero entry positive.
+    row_class : np.ndarray
+        Class of each row, ``-1`` for a zero row.
+    row_sign : np.ndarray
+        ``+1`` if the row is a positive multiple of its class normal, ``-1`` if negative,
+        ``0`` for a zero row.
+    """
+
+    normals: tuple
+    row_class: np.ndarray
+    row_sign: np.ndarray
+
+
+def _primitive(row):
+    """Primitive integer vector positively proportional to a rational row (or None)."""
+    den = 1
+    for q in row:
+        den = den * q.denominator // math.gcd(den, q.denominator)
+    ints = [int(q * den) for q in row]
+    g = 0
+    for v in ints:
+        g = math.gcd(g, v)
+    if g == 0:
+        return None
+    return tuple(v // g for v in ints)
+
+
+def hyperplane_classes(rows) -> HyperplaneClasses:
+    """Merge rows into hyperplane classes (exact).
+
+    >>> c = hyperplane_classes([[2, 4], [-1, -2], [0, 0], [0, 3]])
+    >>> c.normals, c.row_class.tolist(), c.row_sign.tolist()
+    (((1, 2), (0, 1)), [0, 0, -1, 1], [1, -1, 0, 1])
+    """
+    rows = [tuple(Fraction(v) for v in r) for r in rows]
+    index = {}
+    normals = []
+    row_class = np.full(len(rows), -1, dtype=np.int64)
+    row_sign = np.zeros(len(rows), dtype=np.int8)
+    for i, r in enumerate(rows):
+        p = _primitive(r)
+        if p is None:
+            continue
+        lead = next(v for v in p if v != 0)
+        s = 1 if lead > 0 else -1
+        key = p if s > 0 else tuple(-v for v in p)
+        if key not in index:
+            index[key] = len(normals)
+            normals.append(key)
+        row_class[i] = index[key]
+        row_sign[i] = s
+    return HyperplaneClasses(tuple(normals), row_class, row_sign)
+
+
+def _pivot_columns(normals):
+    """Exact rank and pivot columns of an integer matrix (rows = normals)."""
+    import flint
+
+    if not normals:
+        return []
+    R, _den, rank = flint.fmpz_mat([list(h) for h in normals]).rref()
+    pivots = []
+    for i in range(rank):
+        pivots.append(next(j for j in range(R.ncols()) if R[i, j] != 0))
+    return pivots
+
+
+# ---------------------------------------------------------------------------
+# Exact sign computations with a floating-point filter
+# ---------------------------------------------------------------------------
+
+
+class _Rows:
+    """Integer class normals in an essential coordinate system, with float views."""
+
+    def __init__(self, H):
+        self.H = [tuple(int(v) for v in h) for h in H]
+        self.nc = len(self.H)
+        self.r = len(self.H[0])
+        mx = max(abs(v) for h in self.H for v in h)
+        # When every intermediate value of the minor/determinant expansions is an integer
+        # below 2^53, floating point is exact and no error bound is needed.
+        self.max_abs = mx
+        self.exact_float = math.factorial(self.r) * mx**self.r < 2**53
+        if self.exact_float:
+            self.F = np.array(self.H, dtype=float)
+        else:
+            self.F = np.array([[float(Fraction(v, max(abs(x) for x in h))) for v in h] for h in self.H])
+        self.Fabs = np.abs(self.F)
+
+    def signs(self, W):
+        """Exact signs of ``H @ w`` for the rows ``w`` of ``W`` (int64 or object array)."""
+        Wf = np.asarray(W, dtype=float)
+        S = Wf @ self.F.T
+        k = self.r + 3
+        bound = (k * _U / (1 - k * _U)) * (np.abs(Wf) @ self.Fabs.T) * (1 + 1e-12) + _TINY
+        if (self.exact_float and np.issubdtype(np.asarray(W).dtype, np.integer)
+                and self.r * self.max_abs * float(np.max(np.abs(Wf), initial=0)) < 2**53):
+            bound = np.zeros_like(S)  # integer products and sums below 2^53: exact
+        out = np.sign(S).astype(np.int8)
+        unsure = np.nonzero(np.abs(S) <= bound)
+        for p, c in zip(*unsure):
+            w = [int(x) for x in W[p]]
+            val = sum(a * b for a, b in zip(self.H[c], w))
+            out[p, c] = (val > 0) - (val < 0)
+        return out
+
+
+def _leibniz_terms(size):
+    perms = list(itertools.permutations(range(size)))
+    signs = []
+    for p in perms:
+        inv = sum(1 for i in range(size) for j in range(i + 1, size) if p[i] > p[j])
+        signs.append(-1.0 if inv % 2 else 1.0)
+    return perms, signs
+
+
+def _rays(rows: _Rows, subsets):
+    """Signed maximal minors of each ``(r-1)``-subset: a vector spanning its common line.
+
+    Returns the float rays ``V`` (M x r) and the sums of absolute values of the Leibniz
+    terms ``A`` (M x r), from which rigorous error bounds follow.
+    """
+    r = rows.r
+    B = rows.F[subsets]  # M x (r-1) x r
+    M = B.shape[0]
+    V = np.zeros((M, r))
+    A = np.zeros((M, r))
+    if r == 1:
+        return np.ones((M, 1)), np.ones((M, 1))
+    perms, psigns = _leibniz_terms(r - 1)
+    for j in range(r):
+        cols = [c for c in range(r) if c != j]
+        sgn_j = -1.0 if (r - 1 + j) % 2 else 1.0
+        for perm, ps in zip(perms, psigns):
+            term = B[:, 0, cols[perm[0]]].copy()
+            for k in range(1, r - 1):
+                term *= B[:, k, cols[perm[k]]]
+            V[:, j] += (ps * sgn_j) * term
+            A[:, j] += np.abs(term)
+    return V, A
+
+
+def _exact_ray(rows: _Rows, subset):
+    """Exact integer ray (signed maximal minors) of one subset, as Python ints."""
+    import flint
+
+    r = rows.r
+    B = [rows.H[i] for i in subset]
+    v = []
+    for j in range(r):
+        cols = [c for c in range(r) if c != j]
+        minor = flint.fmpz_mat([[b[c] for c in cols] for b in B]).det() if r > 1 else 1
+        v.append(int(minor) * (-1 if (r - 1 + j) % 2 else 1))
+    return v
+
+
+def _ray_signs(rows: _Rows, subsets):
+    """Exact signs ``sign(h . v)`` for every class ``h`` and the ray ``v`` of every subset.
+
+    Subsets whose rows are dependent (no ray) are flagged in the returned mask.
+    """
+    V, A = _rays(rows, subsets)
+    S = V @ rows.F.T  # M x nc
+    M = len(subsets)
+    if not rows.exact_float:
+        a = math.factorial(rows.r - 1) + 2 * rows.r
+        k = a + rows.r + 3
+        gamma = k * _U / (1 - k * _U) * (1 + 1e-12)
+        bound = gamma * ((A + np.abs(V)) @ rows.Fabs.T) + _TINY
+        vbound = (a * _U / (1 - a * _U)) * A * (1 + 1e-12) + _TINY
+    members = np.zeros(S.shape, dtype=bool)
+    np.put_along_axis(members, subsets, True, axis=1)
+    out = np.sign(S).astype(np.int8)
+    out[members] = 0
+    if rows.exact_float:  # every value above is exact: zeros are true zeros
+        valid = np.any(V != 0, axis=1)
+        return out, V, valid
+    unsure = (np.abs(S) <= bound) & ~members
+    valid = np.ones(M, dtype=bool)
+    exact_rays = {}
+    # A ray is certainly nonzero if some coordinate exceeds its error bound.
+    maybe_zero = ~np.any(np.abs(V) > vbound, axis=1)
+    for m in np.nonzero(maybe_zero | unsure.any(axis=1))[0]:
+        v = _exact_ray(rows, subsets[m])
+        exact_rays[m] = v
+        if not any(v):
+            valid[m] = False
+            continue
+        for c in np.nonzero(unsure[m])[0]:
+            val = sum(a * b for a, b in zip(rows.H[c], v))
+            out[m, c] = (val > 0) - (val < 0)
+    V = V.copy()
+    for m, v in exact_rays.items():  # use the exact direction where we have it
+        if valid[m]:
+            V[m] = np.array([float(x) for x in v]) / max(abs(float(x)) for x in v)
+    return out, V, valid
+
+
+# ---------------------------------------------------------------------------
+# The enumeration proper
+# ---------------------------------------------------------------------------
+
+
+def _pack(pos):
+    """Pack a boolean matrix (N x nc) into fixed-width byte keys (void dtype)."""
+    packed = np.packbits(pos, axis=-1)
+    return np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[-1]))).ravel()
+
+
+def _unpack(keys, nc):
+    nbytes = keys.dtype.itemsize
+    raw = np.frombuffer(keys.tobytes(), dtype=np.uint8).reshape(-1, nbytes)
+    return np.unpackbits(raw, axis=1, count=nc).astype(bool)
+
+
+def _sign_vectors(H, want_rays=True):
+    """Cells of the essential arrangement with integer normals ``H`` (rank = len(H[0])).
+
+    Returns ``(signs, ray_sum)``: the +-1 class sign vector of every cell (P x nc, int8)
+    and, when ``want_rays``, the float sum of unit extreme rays of every cell (P x r).
+    The ``_Rows`` helper is returned as well for exact follow-up computations.
+    """
+    rows = _Rows(H)
+    nc, r = rows.nc, rows.r
+    if r == 1:  # one class, h > 0 in R^1
+        return np.array([[1], [-1]], dtype=np.int8), np.array([[1.0], [-1.0]]), rows
+    keys, ray_dirs, ray_ids = [], [], []
+    ray_table = []  # (subset, eps) per ray id, for exact fallbacks
+    degenerate = {}
+    chunk = max(1, _CHUNK_ENTRIES // max(nc, 1))
+    combos = itertools.combinations(range(nc), r - 1)
+    sigma = np.array(list(itertools.product([True, False], repeat=r - 1)), dtype=bool)  # 2^(r-1) x (r-1)
+    while True:
+        block = np.fromiter(itertools.chain.from_iterable(itertools.islice(combos, chunk)), dtype=np.int64)
+        if block.size == 0:
+            break
+        subsets = block.reshape(-1, r - 1)
+        signs, V, valid = _ray_signs(rows, subsets)
+        n_zero = np.count_nonzero(signs == 0, axis=1)
+        plain = valid & (n_zero == r - 1)
+        for m in np.nonzero(valid & (n_zero > r - 1))[0]:
+            zkey = tuple(np.nonzero(signs[m] == 0)[0])
+            degenerate.setdefault(zkey, (tuple(subsets[m]), signs[m].copy(), V[m].copy()))
+        idx = np.nonzero(plain)[0]
+        if idx.size:
+            sub = subsets[idx]
+            base = signs[idx]
+            unit = V[idx] / np.linalg.norm(V[idx], axis=1, keepdims=True)
+            for eps in (1, -1):
+                pos = (eps * base) > 0  # members are 0 -> False
+                cand = np.repeat(pos[:, None, :], len(sigma), axis=1)  # M x 2^(r-1) x nc
+                rows_idx = np.arange(len(idx))[:, None, None]
+                cand[rows_idx, np.arange(len(sigma))[None, :, None], sub[:, None, :]] = sigma[None, :, :]
+                keys.append(_pack(cand.reshape(-1, nc)))
+                first = len(ray_table)
+                ray_table.extend((tuple(s), eps) for s in sub)
+                ray_dirs.append(np.repeat(eps * unit, len(sigma), axis=0))
+                ray_ids.append(np.repeat(np.arange(first, first + len(idx)), len(sigma)))
+    for zkey, (subset, sgn, v) in degenerate.items():
+        local = _local_sign_vectors([rows.H[c] for c in zkey])
+        unit = v / np.linalg.norm(v)
+        for eps in (1, -1):
+            pos = np.repeat(((eps * sgn) > 0)[None, :], len(local), axis=0)
+            pos[:, list(zkey)] = local > 0
+            keys.append(_pack(pos))
+            ray_table.append((subset, eps))
+            ray_dirs.append(np.repeat((eps * unit)[None, :], len(local), axis=0))
+            ray_ids.append(np.full(len(local), len(ray_table) - 1))
+    allkeys = np.concatenate(keys)
+    uniq, inverse = np.unique(allkeys, return_inverse=True)
+    signs = np.where(_unpack(uniq, nc), 1, -1).astype(np.int8)
+    if not want_rays:
+        return signs, None, rows
+    dirs = np.concatenate(ray_dirs)
+    ray_sum = np.stack([np.bincount(inverse, weights=dirs[:, j], minlength=len(uniq)) for j in range(r)], axis=1)
+    rows.ray_table = ray_table
+    rows.cand_ray = np.concatenate(ray_ids)
+    rows.cand_cell = inverse
+    return signs, ray_sum, rows
+
+
+def _local_sign_vectors(Z):
+    """Sign vectors of a (non-essential) sub-arrangement of distinct classes ``Z``."""
+    return _local_sign_vectors_cached(tuple(tuple(h) for h in Z)).copy()
+
+
+@functools.lru_cache(maxsize=65536)
+def _local_sign_vectors_cached(Z):
+    pivots = _pivot_columns(Z)
+    restricted = []
+    flip = []
+    for h in Z:
+        p = [h[j] for j in pivots]
+        g = 0
+        for v in p:
+            g = math.gcd(g, v)
+        p = [v // g for v in p]
+        lead = next(v for v in p if v != 0)
+        flip.append(1 if lead > 0 else -1)
+        restricted.append(tuple(v if lead > 0 else -v for v in p))
+    signs, _, _ = _sign_vectors(restricted, want_rays=False)
+    return signs * np.array(flip, dtype=np.int8)[None, :]
+
+
+def _integer_witnesses(rows: _Rows, signs, ray_sum):
+    """Short integer witnesses, verified exactly; exact construction where rounding fails."""
+    P, r = ray_sum.shape
+    W = np.zeros((P, r), dtype=object)
+    todo = np.arange(P)
+    unit = ray_sum / np.max(np.abs(ray_sum), axis=1, keepdims=True)
+    for bits in (4, 12, 24, 40):
+        if todo.size == 0:
+            break
+        cand = np.rint(unit[todo] * 2.0**bits).astype(np.int64)
+        g = np.gcd.reduce(cand, axis=1)
+        cand //= np.maximum(g, 1)[:, None]
+        ok = np.all(rows.signs(cand) == signs[todo], axis=1)
+        W[todo[ok]] = cand[ok]
+        todo = todo[~ok]
+    for p in todo:  # exact: sum of the exact primitive rays of every candidate of cell p
+        total = [Fraction(0)] * r
+        for rid in np.unique(rows.cand_ray[rows.cand_cell == p]):
+            subset, eps = rows.ray_table[rid]
+            v = _exact_ray(rows, subset)
+            scale = sum(abs(x) for x in v)
+            total = [t + Fraction(eps * x, scale) for t, x in zip(total, v)]
+        den = math.lcm(*(q.denominator for q in total))
+        ints = [int(q * den) for q in total]
+        g = math.gcd(*ints)
+        W[p] = [x // g for x in ints]
+        check = rows.signs(np.array([W[p]], dtype=object))[0]
+        if not np.array_equal(check, signs[p]):  # pragma: no cover - would be a bug
+            raise RuntimeError("exact witness construction failed; please report this instance")
+    if all(isinstance(x, (int, np.integer)) and abs(int(x)) < 2**62 for x in W.ravel()):
+        W = W.astype(np.int64)
+    return W
+
+
+# ---------------------------------------------------------------------------
+# Public types
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A pair of cells sharing a facet, with a certificate point on it.
+
+    Attributes
+    ----------
+    cells : tuple of int
+        The two cells ``(i, j)``, ``i < j``.
+    rows : tuple of int
+        The data rows whose bits flip (all rows of the crossed hyperplane class).
+    point : tuple of Fraction
+        A point in the relative interior of the shared facet: where the segment between
+        the two witnesses crosses the hyperplane.
+    """
+
+    cells: tuple
+    rows: tuple
+    point: tuple
+
+    def to_json_obj(self):
+        return {"cells": list(self.cells), "rows": list(self.rows), "point": [str(q) for q in self.point]}
+
+
+class Arrangement:
+    """The cells of the central arrangement of a dataset's rows, with exact witnesses.
+
+    Use :func:`enumerate_cells` to build one.  Cells are numbered ``0..count-1`` in a
+    deterministic order.
+    """
+
+    def __init__(self, rows_exact, classes, pivots, class_signs, witnesses, bias=False):
+        self.rows_exact = rows_exact
+        self.classes = classes
+        self.pivots = pivots
+        self.class_signs = class_signs  # P x nc, +-1
+        self._W = witnesses  # P x dim (int64 or object ints)
+        self.bias = bias
+
+    # -- sizes -------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return len(self.rows_exact)
+
+    @property
+    def dim(self) -> int:
+        return len(self.rows_exact[0]) if self.rows_exact else 0
+
+    @property
+    def count(self) -> int:
+        return self.class_signs.shape[0]
+
+    @property
+    def rank(self) -> int:
+        return len(self.pivots)
+
+    def __len__(self):
+        return self.count
+
+    def __repr__(self):
+        return f"<Arrangement n={self.n} dim={self.dim} rank={self.rank} cells={self.count}>"
+
+    # -- patterns and witnesses ----------------------------------------------
+    @cached_property
+    def patterns(self) -> np.ndarray:
+        """Boolean matrix (cells x rows): bit ``i`` is 1 iff ``x_i . w > 0``."""
+        rc, rs = self.classes.row_class, self.classes.row_sign
+        P = np.zeros((self.count, self.n), dtype=bool)
+        nz = rc >= 0
+        if self.class_signs.shape[1]:
+            P[:, nz] = (self.class_signs[:, rc[nz]] * rs[nz][None, :]) > 0
+        return P
+
+    def pattern_string(self, k) -> str:
+        return "".join("1" if b else "0" for b in self.patterns[k])
+
+    def witness(self, k) -> tuple:
+        """Exact interior point of cell ``k`` (a tuple of Fractions with integer values)."""
+        return tuple(Fraction(int(v)) for v in self._W[k])
+
+    @cached_property
+    def witnesses_float(self) -> np.ndarray:
+        W = np.asarray(self._W, dtype=float)
+        return W / np.linalg.norm(W, axis=1, keepdims=True)
+
+    @property
+    def witness_matrix(self) -> np.ndarray:
+        """Integer witnesses (cells x dim), int64 when they fit, else Python ints."""
+        return self._W
+
+    # -- exact queries ---------------------------------------------------------
+    def _class_sign_of(self, w):
+        w = [Fraction(v) for v in w]
+        if len(w) != self.dim:
+            raise InputError(f"point has {len(w)} coordinates, expected {self.dim}")
+        out = []
+        for h in self.classes.normals:
+            val = sum((a * b for a, b in zip(h, w)), Fraction(0))
+            out.append((val > 0) - (val < 0))
+        return np.array(out, dtype=np.int8)
+
+    @cached_property
+    def _lookup(self):
+        return {row.tobytes(): k for k, row in enumerate(self.class_signs)}
+
+    def locate(self, w):
+        """Index of the cell whose open cell contains ``w`` (exact), or None on a hyperplane.
+
+        >>> arr = enumerate_cells([[1, 0], [0, 1]])
+        >>> arr.pattern_string(arr.locate([1, "1/2"])), arr.locate([1, 0]) is None
+        ('11', True)
+        """
+        s = self._class_sign_of(w)
+        if np.any(s == 0):
+            return None
+        return self._lookup.get(s.tobytes())
+
+    def closed_cells(self, w):
+        """Indices of the cells whose closure contains ``w`` (exact).
+
+        >>> enumerate_cells([[1, 0], [0, 1]]).closed_cells([1, 0])
+        [2, 3]
+        >>> len(enumerate_cells([[1, 0], [0, 1]]).closed_cells([0, 0]))
+        4
+        """
+        s = self._class_sign_of(w)
+        fixed = s != 0
+        match = np.all(self.class_signs[:, fixed] == s[fixed][None, :], axis=1)
+        return np.nonzero(match)[0].tolist()
+
+    # -- adjacency ---------------------------------------------------------------
+    def adjacency(self) -> list:
+        """Pairs of cells sharing a facet, each with the rows crossed and a facet point.
+
+        >>> facets = enumerate_cells([[1, 0], [0, 1]]).adjacency()
+        >>> len(facets), facets[0].rows
+        (4, (1,))
+        """
+        pairs = self.adjacent_pairs()
+        rows_of = [[] for _ in self.classes.normals]
+        for i, c in enumerate(self.classes.row_class):
+            if c >= 0:
+                rows_of[c].append(i)
+        out = []
+        for i, j, c in pairs:
+            out.append(Facet((int(i), int(j)), tuple(rows_of[c]), self._facet_point(i, j, c)))
+        return out
+
+    def adjacent_pairs(self) -> np.ndarray:
+        """Array of ``(i, j, class)`` with ``i < j`` for every pair of adjacent cells."""
+        S = self.class_signs
+        P, nc = S.shape
+        if nc == 0:
+            return np.zeros((0, 3), dtype=np.int64)
+        rng = np.random.default_rng(12345)
+        R = rng.integers(0, 2**63 - 1, size=nc, dtype=np.int64).astype(np.uint64) if nc > 63 else \
+            (np.uint64(1) << np.arange(nc, dtype=np.uint64))
+        pos = S > 0
+        h = np.bitwise_xor.reduce(np.where(pos, R[None, :], np.uint64(0)), axis=1)
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        if np.any(hs[1:] == hs[:-1]):  # hash collision between cells: exact dictionary path
+            found = []
+            for i in range(P):
+                for c in range(nc):
+                    row = S[i].copy()
+                    row[c] = -row[c]
+                    j = self._lookup.get(row.tobytes())
+                    if j is not None and i < j:
+                        found.append((i, j, c))
+            return np.array(found, dtype=np.int64).reshape(-1, 3)
+        target = h[:, None] ^ R[None, :]  # P x nc
+        loc = np.searchsorted(hs, target)
+        loc = np.minimum(loc, P - 1)
+        j = order[loc]
+        hit = hs[loc] == target
+        ii, cc = np.nonzero(hit)
+        jj = j[ii, cc]
+        # verify exactly: the two sign vectors differ in class cc only
+        diff = np.count_nonzero(S[ii] != S[jj], axis=1)
+        good = (diff == 1) & (S[ii, cc] == -S[jj, cc]) & (ii < jj)
+        return np.stack([ii[good], jj[good], cc[good]], axis=1).astype(np.int64)
+
+    def _facet_point(self, i, j, c):
+        h = self.classes.normals[c]
+        wi = [int(v) for v in self._W[i]]
+        wj = [int(v) for v in self._W[j]]
+        a = sum(x * y for x, y in zip(h, wi))
+        b = sum(x * y for x, y in zip(h, wj))
+        q = [abs(a) * y + abs(b) * x for x, y in zip(wi, wj)]  # positive combination, h.q = 0
+        g = math.gcd(*q)
+        return tuple(Fraction(v // g) for v in q)
+
+    # -- output --------------------------------------------------------------------
+    def to_json_obj(self) -> dict:
+        return {
+            "n": self.n,
+            "d": self.dim - int(self.bias),
+            "bias": self.bias,
+            "count": self.count,
+            "cells": [
+                {"pattern": self.pattern_string(k), "witness": [str(v) for v in self.witness(k)]}
+                for k in range(self.count)
+            ],
+        }
+
+
+def enumerate_cells(data, max_cells=DEFAULT_MAX_CELLS) -> Arrangement:
+    """Enumerate every cell of the central arrangement of the rows of ``data``.
+
+    Parameters
+    ----------
+    data : Dataset or sequence of rows
+        A :class:`~landscape.data.Dataset` (its ``bias`` flag appends a 1 to each row) or
+        an n x dim matrix of numbers, Fractions or rational strings.
+    max_cells : int
+        Refuse (with :class:`~landscape.errors.TooLargeError`) when Cover's upper bound on
+        the number of cells exceeds this.
+
+    Returns
+    -------
+    Arrangement
+        Patterns, exact witnesses, exact point location and adjacency.
+
+    Examples
+    --------
+    With a bias the XOR square has 14 threshold functions of 2 inputs:
+
+    >>> from landscape.data import generate
+    >>> enumerate_cells(generate("hypercube", d=2, bias=True)).count
+    14
+    """
+    from .data import Dataset, parse_rational
+
+    bias = False
+    if isinstance(data, Dataset):
+        rows = data.features_exact
+        bias = data.bias
+    else:
+        if isinstance(data, np.ndarray) and data.ndim != 2:
+            raise InputError(f"rows must form a 2-d matrix, got shape {data.shape}")
+        rows = tuple(tuple(parse_rational(v, f"row {i}") for v in r) for i, r in enumerate(data))
+        if not rows or not rows[0]:
+            raise InputError("no rows to enumerate")
+        if any(len(r) != len(rows[0]) for r in rows):
+            raise InputError("rows are ragged")
+    classes = hyperplane_classes(rows)
+    dim = len(rows[0])
+    pivots = _pivot_columns(classes.normals)
+    estimate = cell_count_bound(len(classes.normals), len(pivots))
+    if estimate > max_cells:
+        raise TooLargeError(
+            f"{len(classes.normals)} hyperplanes of rank {len(pivots)}: cell count", estimate, max_cells, "--max-cells"
+        )
+    if not classes.normals:  # every row is zero: the whole space is one cell
+        W = np.zeros((1, dim), dtype=np.int64)
+        W[0, 0] = 1
+        return Arrangement(rows, classes, [], np.zeros((1, 0), dtype=np.int8), W, bias)
+    H = [tuple(h[j] for j in pivots) for h in classes.normals]
+    # restricted rows stay pairwise non-parallel (the restriction is injective on the row
+    # space) but their leading sign may change: re-canonicalise and remember the flip.
+    flip = []
+    Hc = []
+    for h in H:
+        g = math.gcd(*h)
+        lead = next(v for v in h if v != 0)
+        flip.append(1 if lead > 0 else -1)
+        Hc.append(tuple((v // g) * flip[-1] for v in h))
+    signs, ray_sum, rws = _sign_vectors(Hc)
+    Wr = _integer_witnesses(rws, signs, ray_sum)
+    class_signs = signs * np.array(flip, dtype=np.int8)[None, :]
+    W = np.zeros((len(signs), dim), dtype=Wr.dtype)
+    W[:, pivots] = Wr
+    arr = Arrangement(rows, classes, pivots, class_signs, W, bias)
+    _verify(arr)
+    return arr
+
+
+def _verify(arr: Arrangement) -> None:
+    """Exact check that every witness has the strict signs of its cell on every class."""
+    rows = _Rows(arr.classes.normals)
+    got = rows.signs(arr._W)
+    if not np.array_equal(got, arr.class_signs):  # pragma: no cover - would be a bug
+        bad = int(np.nonzero(np.any(got != arr.class_signs, axis=1))[0][0])
+        raise RuntimeError(f"witness of cell {bad} failed exact verification; please report this instance")
