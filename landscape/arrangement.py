@@ -53,7 +53,9 @@ Degenerate rows (duplicate, antipodal, zero) merge into classes; Zaslavsky's cou
 >>> arr.count, arr.count == zaslavsky_count(arr.rows_exact)
 (6, True)
 >>> arr.pattern_string(0), arr.witness(0)
-('000000', (Fraction(-1, 1), Fraction(-1, 1)))
+('001000', (Fraction(-1, 1), Fraction(-1, 1)))
+
+The antipodal row 2 is active exactly where rows 0 and 1 are not; the zero row never is.
 """
 
 from __future__ import annotations
@@ -624,7 +626,7 @@ class Arrangement:
 
         >>> facets = enumerate_cells([[1, 0], [0, 1]]).adjacency()
         >>> len(facets), facets[0].rows
-        (4, (1,))
+        (4, (0,))
         """
         pairs = self.adjacent_pairs()
         rows_of = [[] for _ in self.classes.normals]
@@ -678,7 +680,7 @@ class Arrangement:
         a = sum(x * y for x, y in zip(h, wi))
         b = sum(x * y for x, y in zip(h, wj))
         q = [abs(a) * y + abs(b) * x for x, y in zip(wi, wj)]  # positive combination, h.q = 0
-        g = math.gcd(*q)
+        g = math.gcd(*q) or 1  # q = 0 only when the facet is the whole hyperplane
         return tuple(Fraction(v // g) for v in q)
 
     # -- output --------------------------------------------------------------------
