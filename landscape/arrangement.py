@@ -86,7 +86,7 @@ __all__ = [
 DEFAULT_MAX_CELLS = 2_000_000
 _U = 2.0**-53  # unit roundoff of IEEE double
 _TINY = 2.0**-1000  # absolute slack covering underflow in the error bounds
-_CHUNK_ENTRIES = 2**23  # subsets x classes processed per vectorised chunk
+_CHUNK_ENTRIES = 2**21  # subsets x classes processed per vectorised chunk
 
 
 # ---------------------------------------------------------------------------
@@ -239,6 +239,12 @@ class _Rows:
 
     def signs(self, W):
         """Exact signs of ``H @ w`` for the rows ``w`` of ``W`` (int64 or object array)."""
+        step = max(1, _CHUNK_ENTRIES // max(self.nc, 1))
+        if len(W) > step:
+            return np.concatenate([self._signs(W[i:i + step]) for i in range(0, len(W), step)])
+        return self._signs(W)
+
+    def _signs(self, W):
         Wf = np.asarray(W, dtype=float)
         S = Wf @ self.F.T
         k = self.r + 3
@@ -351,35 +357,52 @@ def _ray_signs(rows: _Rows, subsets):
 # ---------------------------------------------------------------------------
 
 
-def _pack(pos):
-    """Pack a boolean matrix (N x nc) into fixed-width byte keys (void dtype)."""
-    packed = np.packbits(pos, axis=-1)
-    return np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[-1]))).ravel()
+def _bit_words(nc):
+    """Word index and uint64 bit of every class in a packed key of ceil(nc/64) words."""
+    j = np.arange(nc)
+    return j // 64, np.left_shift(np.uint64(1), (j % 64).astype(np.uint64))
 
 
-def _unpack(keys, nc):
-    nbytes = keys.dtype.itemsize
-    raw = np.frombuffer(keys.tobytes(), dtype=np.uint8).reshape(-1, nbytes)
-    return np.unpackbits(raw, axis=1, count=nc).astype(bool)
+def _pack(pos, words, bits, W):
+    """Pack a boolean matrix (N x nc) into keys (N x W uint64)."""
+    keys = np.zeros((pos.shape[0], W), dtype=np.uint64)
+    for w in range(W):
+        cols = words == w
+        keys[:, w] = np.bitwise_or.reduce(np.where(pos[:, cols], bits[cols][None, :], np.uint64(0)), axis=1)
+    return keys
+
+
+def _unique_keys(keys):
+    """Unique rows of a (N x W) uint64 key matrix, with the inverse map."""
+    if keys.shape[1] == 1:
+        uniq, inverse = np.unique(keys[:, 0], return_inverse=True)
+        return uniq[:, None], inverse
+    view = np.ascontiguousarray(keys).view(np.dtype((np.void, 8 * keys.shape[1]))).ravel()
+    uniq, inverse = np.unique(view, return_inverse=True)
+    return np.frombuffer(uniq.tobytes(), dtype=np.uint64).reshape(-1, keys.shape[1]), inverse
 
 
 def _sign_vectors(H, want_rays=True):
     """Cells of the essential arrangement with integer normals ``H`` (rank = len(H[0])).
 
-    Returns ``(signs, ray_sum)``: the +-1 class sign vector of every cell (P x nc, int8)
-    and, when ``want_rays``, the float sum of unit extreme rays of every cell (P x r).
-    The ``_Rows`` helper is returned as well for exact follow-up computations.
+    Returns ``(signs, ray_sum, rows)``: the +-1 class sign vector of every cell (P x nc,
+    int8), the float sum of the unit extreme rays of every cell (P x r, only when
+    ``want_rays``), and the ``_Rows`` helper, which then also records which ray produced
+    every candidate, for the exact witness fallback.
     """
     rows = _Rows(H)
     nc, r = rows.nc, rows.r
     if r == 1:  # one class, h > 0 in R^1
         return np.array([[1], [-1]], dtype=np.int8), np.array([[1.0], [-1.0]]), rows
-    keys, ray_dirs, ray_ids = [], [], []
-    ray_table = []  # (subset, eps) per ray id, for exact fallbacks
+    W = (nc + 63) // 64
+    words, bits = _bit_words(nc)
+    keys, ray_ids, ray_dirs, ray_blocks = [], [], [], []  # ray_blocks: (subsets, eps) per ray id block
+    n_rays = 0
     degenerate = {}
     chunk = max(1, _CHUNK_ENTRIES // max(nc, 1))
     combos = itertools.combinations(range(nc), r - 1)
     sigma = np.array(list(itertools.product([True, False], repeat=r - 1)), dtype=bool)  # 2^(r-1) x (r-1)
+    n_local = len(sigma)
     while True:
         block = np.fromiter(itertools.chain.from_iterable(itertools.islice(combos, chunk)), dtype=np.int64)
         if block.size == 0:
@@ -387,46 +410,63 @@ def _sign_vectors(H, want_rays=True):
         subsets = block.reshape(-1, r - 1)
         signs, V, valid = _ray_signs(rows, subsets)
         n_zero = np.count_nonzero(signs == 0, axis=1)
-        plain = valid & (n_zero == r - 1)
         for m in np.nonzero(valid & (n_zero > r - 1))[0]:
             zkey = tuple(np.nonzero(signs[m] == 0)[0])
-            degenerate.setdefault(zkey, (tuple(subsets[m]), signs[m].copy(), V[m].copy()))
-        idx = np.nonzero(plain)[0]
-        if idx.size:
-            sub = subsets[idx]
-            base = signs[idx]
-            unit = V[idx] / np.linalg.norm(V[idx], axis=1, keepdims=True)
-            for eps in (1, -1):
-                pos = (eps * base) > 0  # members are 0 -> False
-                cand = np.repeat(pos[:, None, :], len(sigma), axis=1)  # M x 2^(r-1) x nc
-                rows_idx = np.arange(len(idx))[:, None, None]
-                cand[rows_idx, np.arange(len(sigma))[None, :, None], sub[:, None, :]] = sigma[None, :, :]
-                keys.append(_pack(cand.reshape(-1, nc)))
-                first = len(ray_table)
-                ray_table.extend((tuple(s), eps) for s in sub)
-                ray_dirs.append(np.repeat(eps * unit, len(sigma), axis=0))
-                ray_ids.append(np.repeat(np.arange(first, first + len(idx)), len(sigma)))
+            degenerate.setdefault(zkey, (subsets[m].copy(), signs[m].copy(), V[m].copy()))
+        idx = np.nonzero(valid & (n_zero == r - 1))[0]
+        if idx.size == 0:
+            continue
+        sub = subsets[idx]
+        M = len(idx)
+        unit = V[idx] / np.linalg.norm(V[idx], axis=1, keepdims=True)
+        # local bits: for every local sign choice, the key bits of the members set to +
+        member_word, member_bit = words[sub], bits[sub]  # M x (r-1)
+        local = np.zeros((M, n_local, W), dtype=np.uint64)
+        clear = np.zeros((M, W), dtype=np.uint64)
+        for k in range(r - 1):
+            for w in range(W):
+                at = member_word[:, k] == w
+                clear[at, w] |= member_bit[at, k]
+                local[at, :, w] |= np.where(sigma[None, :, k], member_bit[at, k][:, None], np.uint64(0))
+        for eps in (1, -1):
+            base = _pack((eps * signs[idx]) > 0, words, bits, W) & ~clear
+            keys.append((base[:, None, :] | local).reshape(-1, W))
+            ray_ids.append(np.repeat(np.arange(n_rays, n_rays + M), n_local))
+            ray_dirs.append(eps * unit)
+            ray_blocks.append((n_rays, sub, eps))
+            n_rays += M
     for zkey, (subset, sgn, v) in degenerate.items():
-        local = _local_sign_vectors([rows.H[c] for c in zkey])
+        local_signs = _local_sign_vectors([rows.H[c] for c in zkey])
         unit = v / np.linalg.norm(v)
         for eps in (1, -1):
-            pos = np.repeat(((eps * sgn) > 0)[None, :], len(local), axis=0)
-            pos[:, list(zkey)] = local > 0
-            keys.append(_pack(pos))
-            ray_table.append((subset, eps))
-            ray_dirs.append(np.repeat((eps * unit)[None, :], len(local), axis=0))
-            ray_ids.append(np.full(len(local), len(ray_table) - 1))
-    allkeys = np.concatenate(keys)
-    uniq, inverse = np.unique(allkeys, return_inverse=True)
-    signs = np.where(_unpack(uniq, nc), 1, -1).astype(np.int8)
+            pos = np.repeat(((eps * sgn) > 0)[None, :], len(local_signs), axis=0)
+            pos[:, list(zkey)] = local_signs > 0
+            keys.append(_pack(pos, words, bits, W))
+            ray_ids.append(np.full(len(local_signs), n_rays))
+            ray_dirs.append((eps * unit)[None, :])
+            ray_blocks.append((n_rays, subset[None, :], eps))
+            n_rays += 1
+    uniq, inverse = _unique_keys(np.concatenate(keys))
+    raw = np.ascontiguousarray(uniq.astype("<u8")).view(np.uint8).reshape(len(uniq), -1)
+    signs = np.unpackbits(raw, axis=1, count=nc, bitorder="little").view(np.int8) * np.int8(2) - np.int8(1)
     if not want_rays:
         return signs, None, rows
+    cand_ray = np.concatenate(ray_ids)
     dirs = np.concatenate(ray_dirs)
-    ray_sum = np.stack([np.bincount(inverse, weights=dirs[:, j], minlength=len(uniq)) for j in range(r)], axis=1)
-    rows.ray_table = ray_table
-    rows.cand_ray = np.concatenate(ray_ids)
+    ray_sum = np.stack([np.bincount(inverse, weights=dirs[cand_ray, j], minlength=len(uniq)) for j in range(r)],
+                       axis=1)
+    rows.ray_blocks = ray_blocks
+    rows.cand_ray = cand_ray
     rows.cand_cell = inverse
     return signs, ray_sum, rows
+
+
+def _ray_of(rows, rid):
+    """(subset, eps) of ray ``rid`` from the block table of :func:`_sign_vectors`."""
+    for start, subsets, eps in reversed(rows.ray_blocks):
+        if rid >= start:
+            return tuple(int(i) for i in subsets[rid - start]), eps
+    raise IndexError(rid)  # pragma: no cover
 
 
 def _local_sign_vectors(Z):
@@ -455,22 +495,22 @@ def _local_sign_vectors_cached(Z):
 def _integer_witnesses(rows: _Rows, signs, ray_sum):
     """Short integer witnesses, verified exactly; exact construction where rounding fails."""
     P, r = ray_sum.shape
-    W = np.zeros((P, r), dtype=object)
+    W = np.zeros((P, r), dtype=np.int64)
     todo = np.arange(P)
     unit = ray_sum / np.max(np.abs(ray_sum), axis=1, keepdims=True)
     for bits in (4, 12, 24, 40):
         if todo.size == 0:
-            break
+            return W
         cand = np.rint(unit[todo] * 2.0**bits).astype(np.int64)
-        g = np.gcd.reduce(cand, axis=1)
-        cand //= np.maximum(g, 1)[:, None]
+        cand //= np.maximum(np.gcd.reduce(cand, axis=1), 1)[:, None]
         ok = np.all(rows.signs(cand) == signs[todo], axis=1)
         W[todo[ok]] = cand[ok]
         todo = todo[~ok]
+    W = W.astype(object)
     for p in todo:  # exact: sum of the exact primitive rays of every candidate of cell p
         total = [Fraction(0)] * r
         for rid in np.unique(rows.cand_ray[rows.cand_cell == p]):
-            subset, eps = rows.ray_table[rid]
+            subset, eps = _ray_of(rows, rid)
             v = _exact_ray(rows, subset)
             scale = sum(abs(x) for x in v)
             total = [t + Fraction(eps * x, scale) for t, x in zip(total, v)]
@@ -478,11 +518,9 @@ def _integer_witnesses(rows: _Rows, signs, ray_sum):
         ints = [int(q * den) for q in total]
         g = math.gcd(*ints)
         W[p] = [x // g for x in ints]
-        check = rows.signs(np.array([W[p]], dtype=object))[0]
+        check = rows.signs(W[p:p + 1])[0]
         if not np.array_equal(check, signs[p]):  # pragma: no cover - would be a bug
             raise RuntimeError("exact witness construction failed; please report this instance")
-    if all(isinstance(x, (int, np.integer)) and abs(int(x)) < 2**62 for x in W.ravel()):
-        W = W.astype(np.int64)
     return W
 
 
@@ -611,7 +649,7 @@ class Arrangement:
         """Indices of the cells whose closure contains ``w`` (exact).
 
         >>> enumerate_cells([[1, 0], [0, 1]]).closed_cells([1, 0])
-        [2, 3]
+        [1, 3]
         >>> len(enumerate_cells([[1, 0], [0, 1]]).closed_cells([0, 0]))
         4
         """

@@ -261,3 +261,17 @@ def test_dataset_bias_column_is_used():
     ds = Dataset.from_arrays([[0], [1], [2]], [0, 0, 0], bias=True)
     arr = enumerate_cells(ds)
     assert arr.dim == 2 and arr.count == cover_count(3, 2)
+
+
+def test_exact_witness_fallback_when_rounding_fails():
+    """Feed wrong float ray sums: every cell must get an exact witness from exact rays."""
+    from landscape.arrangement import _integer_witnesses, _sign_vectors
+
+    H = [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 1), (1, -2, 3)]
+    signs, ray_sum, rows = _sign_vectors(H)
+    wrong = np.ones_like(ray_sum)
+    W = _integer_witnesses(rows, signs, wrong)
+    for k in range(len(signs)):
+        for h, s in zip(H, signs[k]):
+            v = sum(a * int(b) for a, b in zip(h, W[k]))
+            assert (v > 0) - (v < 0) == s
