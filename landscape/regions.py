@@ -1,0 +1,1019 @@
+r"""The width-m landscape: classify regions and compute exact proportions.
+
+A *region* of the width-``m`` parameter space picks a signed cone for every neuron
+(MATH.md section 1); its *support* ``S`` is the set of distinct cones.  Inside the closure
+of a region ``L >= V(S)``, with equality at balanced points (Pilanci & Ergen 2020), so a
+region is classified through certified solves of ``V``:
+
+* **global**: ``V(S) = L*_m`` within the certified bounds;
+* **spurious** (an interior spurious local minimum): every minimiser of ``V(S)`` uses
+  every cone of ``S`` strictly inside its cell, and ``V(S) > L*_m`` (certified);
+* **boundary descent**: the minimiser of ``V(S)`` on the closed region sits on a facet and
+  moving one neuron across it (into a named neighbouring region) strictly lowers ``V``;
+* **boundary local minimum**: the closure minimiser is a local minimum of the full
+  landscape that is not global (no neighbouring region lowers ``V``);
+* **uncertified**: some deciding bound could not be certified.
+
+Certificate for an interior minimum (no tolerance): for every cone ``c`` of ``S``,
+``lower V(S \ {c}) > upper V(S)`` (so no minimiser leaves ``c`` unused) and, for every facet
+of ``c``'s cell with neighbouring signed cone ``c'``,
+``lower V((S \ {c}) | {c'}) > upper V(S)`` (a minimiser with ``u_c`` on that facet would be
+feasible there with the same value).  Hence every minimiser is strictly interior and its
+balanced network is a local minimum of ``L`` in the open region.  Conversely an interior
+minimiser needs ``|X^T D_c r*| = n lam`` for every ``c`` (KKT with inactive cone
+constraints); the certified gap puts the optimal residual ``r*`` within
+``sqrt(n (upper - lower))`` of the certified dual point, so a larger margin proves that
+there is none.
+
+Proportions under a cone measure (:mod:`landscape.measures`):
+
+* ``P_global(m)``: when ``L*_m = V*``, only cones that are *active* at the (unique) optimal
+  residual can carry an optimum; cones whose dual value is certifiably below ``n lam`` are
+  excluded, the up-set of subsets ``B`` of the active cones ``A`` with ``V(B) = V*`` is
+  found by certified solves, and ``P_global(m) = sum_B Pr[support & A = B]``, an exact
+  rational and a sympy closed form in ``m``.  For smaller ``m`` every support of size
+  ``<= m`` is solved.
+* ``P_spurious(m)``: sum over the supports certified to hold an interior spurious minimum
+  (an optimum uses at most about ``n + 1`` cones, so supports up to that size are
+  enumerated when feasible); otherwise sampled with a Wilson 95% interval.
+* ``P_bad(m)``: the closure minimiser is a local minimum of the full landscape and not
+  global -- the authors' notion made exact; beside it the count the authors' stationarity
+  test would give.  Exact when every support of size ``<= m`` can be solved, else sampled.
+
+Examples
+--------
+Orthonormal data with one positive and one negative label.  At width 1 the best network
+fits one label: 4 of the 8 signed cones can do that.  From width 2 on the convex optimum
+(a positive and a negative neuron) is reachable, and a random region must put a neuron in
+each of two groups of 2 cones out of 8, so ``P_global(m) = 1 - 2 (3/4)^m + (1/2)^m``:
+
+>>> from landscape.data import Dataset
+>>> ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, -1])
+>>> land = Landscape(ds, "1/10")
+>>> land.row(1).P_global, land.row(2).P_global, land.row(3).P_global
+(Fraction(1, 2), Fraction(1, 8), Fraction(9, 32))
+>>> land.row(2).closed_form
+'-2*(3/4)**m + 1 + (1/2)**m'
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .certificates import GAP_TOL
+from .convex import RegionProgram, cone_cell, cone_sign, parse_lam
+from .errors import InputError, TooLargeError
+from .measures import (
+    closed_form,
+    gaussian_measure,
+    inclusion_exclusion_terms,
+    restricted_support_probability,
+    sample_supports,
+    support_probability,
+    uniform_measure,
+    wilson_interval,
+)
+
+__all__ = ["Landscape", "SupportClass", "WidthRow", "analyse", "CLASSES"]
+
+CLASSES = ("global", "spurious", "boundary_descent", "boundary_local_min", "uncertified")
+DEFAULT_MAX_SUPPORTS = 30_000
+
+
+def _tol(value):
+    return Fraction(GAP_TOL) * (1 + abs(value))
+
+
+@dataclass
+class SupportClass:
+    """Classification of the regions with support ``cones`` at width ``m``.
+
+    Attributes
+    ----------
+    cones : tuple of int
+        The support ``S``.
+    lower, upper : Fraction
+        Certified bounds on ``V(S)``.
+    global_ : bool or None
+        ``V(S) = L*_m`` within the certified bounds (None: undecided).
+    interior : bool or None
+        Some/every minimiser of ``V(S)`` is strictly inside every cone of ``S`` (a local
+        minimum in the open region); None when neither certificate could be completed.
+    klass : str
+        One of :data:`CLASSES`.
+    certificate : dict
+        The bounds behind the decision: the interior-minimum inequalities, or the descent.
+    stationary : bool
+        What the authors' one-sided stationarity test says of the closure minimiser.
+    """
+
+    cones: tuple
+    lower: Fraction
+    upper: Fraction
+    global_: bool | None
+    interior: bool | None
+    klass: str
+    certificate: dict = field(default_factory=dict)
+    stationary: bool = False
+    network: tuple = None
+    bad: bool | None = None
+
+    def to_json_obj(self):
+        a, W = self.network if self.network is not None else ([], [])
+        return {"cones": list(self.cones), "lower": self.lower, "upper": self.upper,
+                "global": self.global_, "interior": self.interior, "class": self.klass, "bad": self.bad,
+                "stationary": self.stationary, "certificate": self.certificate,
+                "network": {"a": list(np.asarray(a).tolist()), "W": np.asarray(W).tolist()}}
+
+
+@dataclass
+class WidthRow:
+    """One row of the landscape table: the proportions at width ``m``."""
+
+    m: int
+    K: int
+    L_star: object  # WidthOptimum
+    P_global: object  # Fraction / float / dict (sampled)
+    P_spurious: object
+    P_bad: object
+    P_stationary: object  # what the authors' stationarity test would count as "bad"
+    uncertified: object
+    method: str
+    seconds: float
+    closed_form: str | None = None
+    spurious_examples: list = field(default_factory=list)
+
+    def to_json_obj(self):
+        def enc(p):
+            if isinstance(p, dict):
+                return p
+            if isinstance(p, Fraction):
+                return str(p)
+            return p
+
+        return {
+            "m": self.m, "K": self.K,
+            "L_star": {"value": self.L_star.value, "lower": str(self.L_star.lower),
+                       "upper": str(self.L_star.upper), "certified": self.L_star.certified,
+                       "method": self.L_star.method},
+            "P_global": enc(self.P_global), "P_spurious": enc(self.P_spurious), "P_bad": enc(self.P_bad),
+            "P_stationary_authors": enc(self.P_stationary),
+            "uncertified": {k: enc(v) for k, v in self.uncertified.items()},
+            "method": self.method, "seconds": round(self.seconds, 3),
+            "P_global_closed_form": self.closed_form,
+        }
+
+
+class Landscape:
+    """The width-m landscape of one dataset and ``lam``, with cached certified solves.
+
+    Parameters
+    ----------
+    ds : Dataset
+    lam : Fraction or text, ``> 0``
+    measure : ``"uniform"`` or ``"gaussian"``
+    samples : int, optional
+        Regions to sample per width when exact enumeration is too large (or always, when
+        ``force_sampling``).  Without it, an instance too large for exact mode is refused.
+    max_supports : int
+        Limit on the number of supports solved for an exact answer.
+    prog : RegionProgram, optional
+    """
+
+    def __init__(self, ds, lam, measure="uniform", samples=None, seed=0,
+                 max_supports=DEFAULT_MAX_SUPPORTS, prog=None, force_sampling=False):
+        self.ds = ds
+        self.lam = parse_lam(lam)
+        if self.lam <= 0:
+            raise InputError("lam must be > 0 for the landscape (lam = 0 has no weight decay)")
+        self.prog = prog if prog is not None else RegionProgram(ds, self.lam)
+        self.K = self.prog.K
+        if measure == "uniform":
+            self.measure = uniform_measure(self.prog.arr)
+        elif measure == "gaussian":
+            self.measure = gaussian_measure(self.prog.arr, seed=seed)
+        else:
+            raise InputError(f"unknown measure {measure!r}; use uniform or gaussian")
+        if samples is not None and int(samples) < 1:
+            raise InputError(f"--samples must be at least 1, got {samples}")
+        self.samples = samples
+        self.seed = seed
+        self.max_supports = max_supports
+        self.force_sampling = force_sampling
+        self._solves = {}
+        self._classes = {}  # (support, m) -> SupportClass
+        self._spurious = {}  # (support, m) -> "spurious" | "uncertified" | "not"
+        self._samples = {}  # m -> sampled proportions
+        self._last_count = 0
+        self.glob = self.prog.global_optimum()
+        self._width = {}
+        self._active = None
+        self._upset = None
+
+    # -- certified solves ----------------------------------------------------------
+    def V(self, cones):
+        key = tuple(sorted(set(int(c) for c in cones)))
+        if key not in self._solves:
+            self._solves[key] = self.prog.solve(key)
+        return self._solves[key]
+
+    def L_star(self, m):
+        if m not in self._width:
+            self._width[m] = self.prog.width_optimum(m, max_programs=self.max_supports, glob=self.glob)
+        return self._width[m]
+
+    @property
+    def m0(self):
+        """Smallest width at which ``L*_m = V*`` is certified (optimum's support size)."""
+        return max(1, len(self.glob.cones_used))
+
+    # -- active cones and the global up-set -------------------------------------------
+    def active_cones(self):
+        """Cones that may carry a convex optimum: all others are certifiably inactive.
+
+        A cone ``c`` is excluded when its dual value at the certified dual point plus the
+        Lipschitz bound ``|X|_2 sqrt(n (upper - lower))`` is below ``n lam``.
+        """
+        if self._active is None:
+            g = self.glob
+            prog = self.prog
+            r = np.asarray(g.residual, dtype=float) * float(g.dual_scale)
+            rho = math.sqrt(prog.n * float(g.upper - g.lower))
+            lip = float(np.linalg.norm(prog.X, 2))
+            nl = prog.n * prog.lamf
+            margin = lip * rho + 1e-9 * nl
+            B = prog.patterns.astype(float) @ (prog.X * r[:, None])
+            active = []
+            for cell in np.nonzero(np.linalg.norm(B, axis=1) >= nl - margin)[0].tolist():
+                for s in (0, 1):
+                    c = 2 * cell + s
+                    b = B[cell] if s == 0 else -B[cell]
+                    if prog.cone_dual_value(c, b)[0] >= nl - margin:
+                        active.append(c)
+            self._active = tuple(active)
+        return self._active
+
+    def global_upset(self):
+        """Minimal subsets ``B`` of the active cones with ``V(B) = V*`` (certified).
+
+        Returns ``(minimal, undecided)``: the minimal global subsets, and subsets whose
+        comparison with ``V*`` could not be certified either way.
+        """
+        if self._upset is None:
+            A = self.active_cones()
+            if len(A) > 16:
+                raise TooLargeError("active cones of the convex optimum (subsets to solve)", 2 ** len(A),
+                                    2**16, "--samples")
+            g = self.glob
+            minimal, undecided = [], []
+            for size in range(1, len(A) + 1):
+                for B in itertools.combinations(A, size):
+                    if any(set(M) <= set(B) for M in minimal):
+                        continue
+                    opt = self.V(B)
+                    if opt.certified and opt.upper - g.lower <= _tol(g.upper):
+                        minimal.append(B)
+                    elif not (opt.certified and opt.lower > g.upper):
+                        undecided.append(B)
+            self._upset = (minimal, undecided)
+        return self._upset
+
+    # -- classification of one support ---------------------------------------------
+    def classify(self, cones, m):
+        """Classify the regions of width ``m`` with support ``cones`` (a SupportClass)."""
+        S = tuple(sorted(set(int(c) for c in cones)))
+        key = (S, m)
+        if key in self._classes:
+            return self._classes[key]
+        opt = self.V(S)
+        Ls = self.L_star(m)
+        cert = {"V": {"lower": opt.lower, "upper": opt.upper}}
+        if not (opt.certified and Ls.certified):
+            sc = SupportClass(S, opt.lower, opt.upper, None, None, "uncertified",
+                              {"reason": opt.reason or Ls.reason}, False, opt.network)
+            self._classes[key] = sc
+            return sc
+        glob_ = self._global_of(opt, m)
+        interior, icert = self._interior(S, opt)
+        cert["interior"] = icert
+        stationary = self._stationary(opt, m)
+        bad = None
+        if glob_ is None:
+            klass = "uncertified"
+        elif glob_:
+            klass, bad = "global", False
+        else:
+            descent = self._descent(S, opt, m)
+            if descent:
+                cert["descent"] = descent
+            if interior:
+                klass = "spurious"
+                bad = len(opt.cones_used) == m
+            elif descent is None:
+                klass = "uncertified"
+            elif descent:
+                klass, bad = "boundary_descent", False
+            else:
+                klass, bad = "boundary_local_min", True
+        sc = SupportClass(S, opt.lower, opt.upper, glob_, interior, klass, cert, stationary, opt.network, bad)
+        self._classes[key] = sc
+        return sc
+
+    def _interior(self, S, opt):
+        """(True/False/None, certificate) for "some minimiser is strictly interior"."""
+        prog = self.prog
+        r = np.asarray(opt.residual, dtype=float) * float(opt.dual_scale)
+        rho = math.sqrt(prog.n * float(opt.upper - opt.lower))
+        nl = prog.n * prog.lamf
+        # An interior minimiser has inactive cone constraints, so KKT reads
+        # b_c(r*) = s_c X^T D_c r* = n lam u_c/|u_c|: |b_c(r*)| = n lam and b_c(r*) strictly
+        # inside the cell.  Each facet functional g . b_c(r) is linear in r; if it vanishes
+        # identically (exact check) or is certifiably <= 0 at r*, there is no interior minimiser.
+        for c in S:
+            D = prog.patterns[cone_cell(c)]
+            b = cone_sign(c) * (D * r) @ prog.X
+            lip = float(np.linalg.norm(prog.X[D], 2)) if D.any() else 0.0
+            slack = lip * rho + 1e-9 * nl
+            if abs(float(np.linalg.norm(b)) - nl) > slack:
+                return False, {"type": "no_interior_minimiser", "cone": c, "reason": "|X^T D_c r*| != n lam",
+                               "norm_b": float(np.linalg.norm(b)), "n_lam": nl, "radius": lip * rho}
+            for i in prog.facet_rows(cone_cell(c)).tolist():
+                sgn = 1 if D[i] else -1
+                if self._facet_functional_vanishes(cone_cell(c), i):
+                    return False, {"type": "no_interior_minimiser", "cone": c, "row": i,
+                                   "reason": "x_i . X^T D_c r = 0 for every r (exact): the KKT direction lies on the facet"}
+                coef = sgn * cone_sign(c) * (prog.X[D] @ prog.X[i])
+                if sgn * float(prog.X[i] @ b) + float(np.linalg.norm(coef)) * rho < 0:
+                    return False, {"type": "no_interior_minimiser", "cone": c, "row": i,
+                                   "reason": "the KKT direction is certifiably outside the cell"}
+        # sufficient: every minimiser uses every cone, and touches no facet
+        checks = []
+        for c in S:
+            rest = [x for x in S if x != c]
+            alt = self.V(rest) if rest else None
+            lower_alt = alt.lower if alt is not None else self._empty_value()
+            if alt is not None and not alt.certified:
+                return None, {"type": "uncertified", "support": rest}
+            if not lower_alt > opt.upper:
+                return None, {"type": "cone_may_be_unused", "cone": c}
+            checks.append({"without": c, "lower": lower_alt})
+            for nb in self._neighbour_cones(c):
+                alt = self.V(rest + [nb])
+                if not (alt.certified and alt.lower > opt.upper):
+                    return None, {"type": "minimiser_may_touch_facet", "cone": c, "neighbour": nb}
+                checks.append({"swap": [c, nb], "lower": alt.lower})
+        return True, {"type": "interior_minimum", "upper_V": opt.upper, "checks": checks}
+
+    def _facet_functional_vanishes(self, cell, i):
+        """Exact: ``x_i . x_k = 0`` for every row ``k`` active in ``cell``."""
+        key = (cell, i)
+        if not hasattr(self, "_vanish"):
+            self._vanish = {}
+        if key not in self._vanish:
+            rows = self.prog.arr.rows_exact
+            D = self.prog.patterns[cell]
+            xi = rows[i]
+            self._vanish[key] = all(sum((a * b for a, b in zip(xi, rows[k])), Fraction(0)) == 0
+                                    for k in np.nonzero(D)[0].tolist())
+        return self._vanish[key]
+
+    def _empty_value(self):
+        y = self.ds.y_exact
+        return sum((v * v for v in y), Fraction(0)) / len(y)
+
+    def _neighbour_cones(self, c):
+        cell = cone_cell(c)
+        nbrs = self._adjacent_cells().get(cell, ())
+        return [2 * k + (c % 2) for k in nbrs]
+
+    def _adjacent_cells(self):
+        if not hasattr(self, "_adj"):
+            adj = {}
+            for i, j, _ in self.prog.arr.adjacent_pairs().tolist():
+                adj.setdefault(i, []).append(j)
+                adj.setdefault(j, []).append(i)
+            self._adj = adj
+        return self._adj
+
+    def _descent(self, S, opt, m):
+        r"""How the merged closure minimiser of a non-global support can descend.
+
+        After merging, the minimiser has one neuron per used cone and ``m - |used|`` zero
+        neurons.  A zero neuron makes it a local minimum only if it is a convex optimum,
+        which a non-global support's is not: a neuron grows (the cone that most violates
+        the dual condition is named).  Otherwise every neuron is alone in its cone, and it
+        can cross a facet it lies on into the neighbouring cone ``c'`` exactly when
+        ``V((S \ {c}) | {c'}) < V(S)``.
+
+        Returns a dict naming the move, ``False`` when no move decreases ``V`` (a local
+        minimum of the full landscape), or ``None`` when facet membership or a bound is too
+        close to call.
+        """
+        prog = self.prog
+        used = sorted(opt.cones_used)
+        if len(used) < m:
+            r = np.asarray(opt.residual, dtype=float)
+            viol = prog.scan(r)
+            move = {"move": "grow", "reason": "the merged minimiser has a zero neuron and V(S) > V*"}
+            if viol:
+                c2 = viol[0][1]
+                alt = self.V(set(used) | {c2})
+                move.update({"to": c2, "region": sorted(set(used) | {c2})})
+                if alt.certified and alt.upper < opt.lower:
+                    move["decrease_at_least"] = opt.lower - alt.upper
+            return move
+        undecided = False
+        for c in used:
+            u = np.asarray(opt.u[c], dtype=float)
+            nu = float(np.linalg.norm(u))
+            for nb in self._neighbour_cones(c):
+                crossed = np.nonzero(prog.patterns[cone_cell(c)] != prog.patterns[cone_cell(nb)])[0]
+                x = prog.X[crossed[0]]
+                slack = abs(float(x @ u)) / (nu * float(np.linalg.norm(x)))
+                if slack > 1e-5:
+                    continue  # strictly inside with respect to this facet
+                if slack > 1e-10:
+                    undecided = True  # too close to call membership of the facet
+                    continue
+                T = sorted((set(S) - {c}) | {nb})
+                alt = self.V(T)
+                if alt.certified and alt.upper < opt.lower - _tol(opt.upper):
+                    return {"move": "cross", "from": c, "to": nb, "region": T,
+                            "decrease_at_least": opt.lower - alt.upper}
+                if not (alt.certified and alt.lower >= opt.upper - _tol(opt.upper)):
+                    undecided = True
+        return None if undecided else False
+
+    def _stationary(self, opt, m):
+        """The authors' one-sided stationarity test at the merged closure minimiser."""
+        from .classify import is_stationary
+
+        a, W = opt.network
+        if len(a) == 0:
+            return True
+        return bool(is_stationary(self.ds, self.lam, a, W, tol=1e-6, prog=self.prog))
+
+    # -- proportions -------------------------------------------------------------
+    def _prob(self, cones, m):
+        return support_probability([self.measure.probs[c] for c in cones], m)
+
+    def p_global_exact(self, m):
+        """Exact ``P_global(m)`` and its closed form, or ``(None, None)`` if infeasible."""
+        out = self._p_global(m)
+        return (None, None) if out is None or out[2] else out[:2]
+    def row(self, m):
+        """The landscape at width ``m``: a :class:`WidthRow`.
+
+        Each proportion is computed exactly when its enumeration fits ``max_supports``,
+        else sampled (when ``samples`` was given; otherwise :class:`TooLargeError`):
+
+        * ``P_global``: from the active cones' up-set when ``L*_m = V*``, else over all
+          supports of size ``<= m``;
+        * ``P_spurious``: supports of size ``<= min(m, n)``; a larger interior-minimum
+          support contains one of these with the same value (the fit contributions of more
+          than ``n`` cones are dependent, and moving along the dependency keeps ``f`` and
+          the cost while it zeroes a cone), and extends it only by cones that are
+          dual-tight at its residual; such extensions are counted as uncertified;
+        * ``P_bad``: after merging, a closure minimiser with fewer than ``m`` used cones has
+          a zero neuron, which is a local minimum only at a convex optimum; so only
+          supports of size exactly ``m`` can be bad (none when ``m > K``);
+        * the authors' stationarity count needs every support of size ``<= m``.
+        """
+        if int(m) < 1:
+            raise InputError(f"width must be at least 1, got {m}")
+        m = int(m)
+        t0 = time.perf_counter()
+        Ls = self.L_star(m)
+        methods = {}
+        sample = None
+
+        def sampled(key):
+            nonlocal sample
+            if not self.samples:
+                raise TooLargeError(f"exact {key} at width {m} (supports to solve)", self._last_count,
+                                    self.max_supports, "--max-supports, or sample with --samples N")
+            if sample is None:
+                sample = self._sample(m)
+            methods[key] = "sampled"
+            return sample[key]
+
+        pg = None if self.force_sampling else self._p_global(m)
+        closed = None
+        if pg is None:
+            P_global, unc_g = sampled("global"), None
+        else:
+            P_global, closed, unc_g = pg
+            methods["global"] = "exact"
+        ps = None if self.force_sampling else self._p_spurious(m)
+        if ps is None:
+            P_spurious, unc_s = sampled("spurious"), None
+        else:
+            P_spurious, unc_s = ps
+            methods["spurious"] = "exact"
+        pb = None if self.force_sampling else self._p_bad(m)
+        if pb is None:
+            P_bad, unc_b = sampled("bad"), None
+        else:
+            P_bad, unc_b = pb
+            methods["bad"] = "exact"
+        pst = None if self.force_sampling else self._p_stationary(m)
+        if pst is None:  # an auxiliary column: sampled when possible, else left out
+            P_stat = sampled("stationary") if self.samples else None
+        else:
+            P_stat = pst
+        unc = {k: (v if v is not None else sample["uncertified"])
+               for k, v in (("global", unc_g), ("spurious", unc_s), ("bad", unc_b))}
+        kinds = set(methods.values())
+        method = kinds.pop() if len(kinds) == 1 else "mixed (" + ", ".join(f"{k}: {v}" for k, v in methods.items()) + ")"
+        examples = [sc for sc in self._classes.values() if sc.klass == "spurious"][:5]  # SupportClass cache
+        return WidthRow(m, self.K, Ls, P_global, P_spurious, P_bad, P_stat, unc, method,
+                        time.perf_counter() - t0, closed, examples)
+
+    def _zero(self):
+        return Fraction(0) if self.measure.exact else 0.0
+
+    def _feasible(self, count):
+        self._last_count = count
+        return count <= self.max_supports
+
+    def _global_of(self, opt, m):
+        """True / False / None: ``V(S) = L*_m`` within the certified bounds."""
+        Ls = self.L_star(m)
+        if not (opt.certified and Ls.certified):
+            return None
+        if opt.upper - Ls.lower <= _tol(Ls.upper):
+            return True
+        return False if opt.lower > Ls.upper else None
+
+    def _p_global(self, m):
+        Ls = self.L_star(m)
+        zero = self._zero()
+        if Ls.method == "equals_global":
+            try:
+                minimal, undecided = self.global_upset()
+            except TooLargeError:
+                return None
+            A = self.active_cones()
+            pA = sum((self.measure.probs[c] for c in A), zero)
+            total, unc, terms = zero, zero, []
+            for size in range(len(A) + 1):
+                for B in itertools.combinations(A, size):
+                    pb = [self.measure.probs[c] for c in B]
+                    if any(set(M) <= set(B) for M in minimal):
+                        total += restricted_support_probability(pb, pA, m)
+                        if self.measure.exact:
+                            terms += inclusion_exclusion_terms(pb, 1 - pA)
+                    elif any(set(U) <= set(B) for U in undecided):
+                        unc += restricted_support_probability(pb, pA, m)
+            return total, (str(closed_form(terms)) if self.measure.exact else None), unc
+        if not self._feasible(sum(math.comb(self.K, k) for k in range(1, min(m, self.K) + 1))):
+            return None
+        total, unc = zero, zero
+        for size in range(1, min(m, self.K) + 1):
+            for S in itertools.combinations(range(self.K), size):
+                g = self._global_of(self.V(S), m)
+                if g:
+                    total += self._prob(S, m)
+                elif g is None:
+                    unc += self._prob(S, m)
+        return total, None, unc
+
+    def _p_spurious(self, m):
+        cap = min(m, self.prog.n, self.K)
+        if not self._feasible(sum(math.comb(self.K, k) for k in range(1, cap + 1))):
+            return None
+        total, unc = self._zero(), self._zero()
+        for size in range(1, cap + 1):
+            for S in itertools.combinations(range(self.K), size):
+                kind = self._spurious_only(S, m)
+                if kind == "spurious":
+                    total += self._prob(S, m)
+                if kind in ("spurious", "uncertified"):
+                    if kind == "uncertified":
+                        unc += self._prob(S, m)
+                    unc += self._extension_mass(S, m, cap)
+        return total, unc
+
+    def _extension_mass(self, S, m, cap):
+        """Probability of supports larger than ``cap`` that extend ``S`` by tight cones."""
+        if m <= cap:
+            return self._zero()
+        opt = self.V(S)
+        prog = self.prog
+        r = np.asarray(opt.residual, dtype=float) * float(opt.dual_scale)
+        rho = math.sqrt(prog.n * float(opt.upper - opt.lower))
+        nl = prog.n * prog.lamf
+        lip = float(np.linalg.norm(prog.X, 2))
+        B = prog.patterns.astype(float) @ (prog.X * r[:, None])
+        tight = []
+        for c in range(self.K):
+            if c in S:
+                continue
+            b = B[cone_cell(c)] * cone_sign(c)
+            if abs(float(np.linalg.norm(b)) - nl) <= lip * rho + 1e-9 * nl:
+                tight.append(c)
+        total = self._zero()
+        for size in range(1, len(tight) + 1):
+            for E in itertools.combinations(tight, size):
+                if len(S) + size <= m:
+                    total += self._prob(tuple(S) + E, m)
+        return total
+
+    def _p_bad(self, m):
+        zero = self._zero()
+        if m > self.K:
+            return zero, zero
+        if not self._feasible(math.comb(self.K, m)):
+            return None
+        total, unc = zero, zero
+        for S in itertools.combinations(range(self.K), m):
+            sc = self.classify(S, m)
+            if sc.bad:
+                total += self._prob(S, m)
+            elif sc.bad is None:
+                unc += self._prob(S, m)
+        return total, unc
+
+    def _p_stationary(self, m):
+        if not self._feasible(sum(math.comb(self.K, k) for k in range(1, min(m, self.K) + 1))):
+            return None
+        total = self._zero()
+        for size in range(1, min(m, self.K) + 1):
+            for S in itertools.combinations(range(self.K), size):
+                opt = self.V(S)
+                if self._global_of(opt, m) is False and self._stationary(opt, m):
+                    total += self._prob(S, m)
+        return total
+
+    def _spurious_only(self, S, m):
+        key = (tuple(S), m)
+        if key not in self._spurious:
+            opt = self.V(S)
+            if not opt.certified or not self.L_star(m).certified:
+                kind = "uncertified"
+            elif not opt.lower > self.L_star(m).upper:
+                kind = "not"
+            else:
+                interior, _ = self._interior(S, opt)
+                kind = "spurious" if interior else ("uncertified" if interior is None else "not")
+            self._spurious[key] = kind
+        return self._spurious[key]
+
+    def _sample(self, m):
+        """Classify ``samples`` sampled regions; Wilson 95% intervals for every class."""
+        if m in self._samples:
+            return self._samples[m]
+        supports = sample_supports(self.measure, m, self.samples, seed=self.seed + m)
+        counts = {"global": 0, "spurious": 0, "bad": 0, "stationary": 0, "uncertified": 0}
+        for S in supports:
+            sc = self.classify(S, m)
+            counts["global"] += sc.klass == "global"
+            counts["spurious"] += sc.klass == "spurious"
+            counts["bad"] += bool(sc.bad)
+            counts["stationary"] += sc.global_ is False and sc.stationary
+            counts["uncertified"] += sc.klass == "uncertified"
+        N = len(supports)
+        out = {}
+        for k, v in counts.items():
+            lo, hi = wilson_interval(v, N)
+            out[k] = {"estimate": v / N, "low": lo, "high": hi, "samples": N}
+        self._samples[m] = out
+        return out
+
+    def smallest_width(self, eps, m_max=10**6):
+        """Smallest ``m`` with ``P_global(m) >= 1 - eps`` (from the exact formula)."""
+        target = 1 - Fraction(eps) if self.measure.exact else 1 - float(eps)
+        lo = self.m0
+        if self.L_star(lo).method != "equals_global":
+            return None
+        pg = lambda m: self.p_global_exact(m)[0]  # noqa: E731
+        if pg(lo) is None:
+            return None
+        hi = lo
+        while pg(hi) < target:
+            if hi >= m_max:
+                return None
+            lo, hi = hi, hi * 2
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if pg(mid) >= target:
+                hi = mid
+            else:
+                lo = mid + 1
+        return hi
+
+
+def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_supports=DEFAULT_MAX_SUPPORTS,
+            eps="1/100"):
+    """Landscape table for the given widths: a dict with ``rows`` and a summary."""
+    widths = list(widths)
+    if not widths:
+        raise InputError("the width list is empty")
+    for m in widths:
+        if int(m) < 1:
+            raise InputError(f"width must be at least 1, got {m}")
+    land = Landscape(ds, lam, measure=measure, samples=samples, seed=seed, max_supports=max_supports)
+    rows = [land.row(int(m)) for m in widths]
+    m_eps = land.smallest_width(eps)
+    n, d = ds.n, ds.dim
+    return {
+        "n": n, "d": ds.d, "bias": ds.bias, "lam": land.lam, "measure": measure, "K": land.K,
+        "V_star": {"value": land.glob.value, "lower": land.glob.lower, "upper": land.glob.upper,
+                   "certified": land.glob.certified, "cones_used": land.glob.cones_used},
+        "active_cones": list(land.active_cones()),
+        "smallest_width": {"eps": str(eps), "m": m_eps, "paper_scale_min_n^d_2^n": min(n**d, 2**n),
+                           "signed_cones": land.K},
+        "rows": rows,
+        "landscape": land,
+    }
+
+
+def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None):
+    """Search supports of size <= m for a certified spurious local minimum of width ``m``.
+
+    Two kinds of certificate are accepted:
+
+    * an *interior* spurious minimum (the region certificate of :meth:`Landscape.classify`:
+      every minimiser of ``V(S)`` is strictly inside every cone, and ``V(S) > L*_m``);
+    * a *boundary* local minimum whose merged network has an exact rational form: the
+      float minimiser is rounded to short rationals (rational reconstruction) and the
+      result must pass :func:`~landscape.classify.check_network` as
+      ``spurious_local_minimum`` in exact arithmetic.
+
+    Returns ``(network, certificate)`` with the network as exact Fractions (boundary) or
+    floats (interior), or ``(None, None)``.  The network has exactly ``m`` neurons: a
+    smaller support is padded by splitting a neuron into parallel copies (interior case)
+    or by zero neurons (boundary case, where the exact test then also covers them).
+    """
+    from .classify import check_network
+
+    land = land or Landscape(ds, lam, max_supports=max_supports)
+    m = int(m)
+    if m < 1:
+        raise InputError(f"width must be at least 1, got {m}")
+    top = min(m, land.prog.n + 1, land.K)
+    total = sum(math.comb(land.K, k) for k in range(1, top + 1))
+    if total > max_supports:
+        raise TooLargeError(f"counterexample search at width {m} (supports to solve)", total, max_supports,
+                            "--max-supports")
+    for size in range(1, top + 1):
+        for S in itertools.combinations(range(land.K), size):
+            sc = land.classify(S, m)
+            if sc.klass == "spurious":
+                a, W = polish_interior(land.prog, S, land.V(S))
+                return _split_to_width(a, W, m), {"type": "region_interior_minimum", **sc.to_json_obj()}
+            if sc.bad and sc.klass == "boundary_local_min":
+                exact = rational_network(*sc.network)
+                if exact is None:
+                    continue
+                a, W = exact
+                dim = land.prog.dim
+                a = list(a) + [Fraction(0)] * (m - len(a))
+                W = [list(w) for w in W] + [[Fraction(0)] * dim for _ in range(m - len(W))]
+                v = check_network(ds, land.lam, a, W, prog=land.prog)
+                if v.verdict == "spurious_local_minimum":
+                    return (a, W), {"type": "exact_local_minimum", "support": list(S), **v.to_json_obj()}
+    return None, None
+
+
+def _rational_sqrt(q):
+    q = Fraction(q)
+    if q < 0:
+        return None
+    num, den = math.isqrt(q.numerator), math.isqrt(q.denominator)
+    return Fraction(num, den) if num * num == q.numerator and den * den == q.denominator else None
+
+
+def rational_network(a, W, max_denominators=(10, 100, 1000, 10**4, 10**6)):
+    """Short rational balanced network near ``(a, W)``, or None.
+
+    Each neuron's ``u = |a| w`` is rounded to the nearest rationals with bounded
+    denominators; the result is kept only if ``|u|`` and ``sqrt|u|`` are rational, so that
+    ``a = +-sqrt|u|`` and ``w = u / sqrt|u|`` are exact and balanced.  Nothing about the
+    rounded network is assumed: callers verify it exactly.
+
+    >>> rational_network([0.7], [[0.42, 0.56, 0.0]])
+    ([Fraction(7, 10)], [[Fraction(21, 50), Fraction(14, 25), Fraction(0, 1)]])
+    """
+    for bound in max_denominators:
+        out_a, out_W, ok = [], [], True
+        for aj, wj in zip(a, W):
+            u = [Fraction(abs(float(aj)) * float(x)).limit_denominator(bound) for x in wj]
+            nu = _rational_sqrt(sum((x * x for x in u), Fraction(0)))
+            root = _rational_sqrt(nu) if nu is not None else None
+            if not root:
+                ok = False
+                break
+            out_a.append(root if float(aj) > 0 else -root)
+            out_W.append([x / root for x in u])
+        if ok:
+            return out_a, out_W
+    return None
+
+
+def _split_to_width(a, W, m):
+    """Pad a network to width m by splitting its first neuron into k parallel copies.
+
+    Each copy carries ``u / k``, so ``a -> a / sqrt(k)`` and ``w -> w / sqrt(k)``: the
+    output and the weight decay are unchanged and the copies stay balanced.
+    """
+    import mpmath
+
+    extra = m - len(a)
+    if extra <= 0:
+        return a, W
+    k = extra + 1
+    with mpmath.workdps(_DIGITS + 10):
+        root = mpmath.sqrt(k)
+        a0 = _to_fraction(mpmath.mpf(a[0].numerator) / a[0].denominator / root)
+        w0 = [_to_fraction(mpmath.mpf(v.numerator) / v.denominator / root) for v in W[0]]
+    return [a0] * k + list(a[1:]), [w0] * k + [list(w) for w in W[1:]]
+
+
+_DIGITS = 50
+
+
+def _to_fraction(x):
+    import mpmath
+
+    return Fraction(mpmath.nstr(x, _DIGITS, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
+
+
+def polish_interior(prog, S, opt, iterations=12):
+    """Newton's method in 50-digit arithmetic on the KKT system of an interior minimum.
+
+    With every ``u_c`` nonzero and every cone constraint inactive, the minimiser of
+    ``V(S)`` solves the smooth system ``(2/n) s_c (D_c X)^T (f - y) + 2 lam u_c/|u_c| = 0``.
+    Starting from the certified solver point, Newton converges quadratically; the result
+    is returned as a balanced network with exact decimal (rational) weights that agree with
+    the true minimiser to about 40 digits, so that the pointwise exact test fails only by
+    margins far below its tolerance and the region certificate decides.
+    """
+    import mpmath
+
+    cones = list(S)
+    n, p = prog.n, prog.dim
+    with mpmath.workdps(_DIGITS + 20):
+        X = mpmath.matrix([[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in prog.arr.rows_exact])
+        y = mpmath.matrix([mpmath.mpf(v.numerator) / v.denominator for v in prog.ds.y_exact])
+        lam = mpmath.mpf(prog.lam.numerator) / prog.lam.denominator
+        A = []
+        for c in cones:
+            D = prog.patterns[cone_cell(c)]
+            A.append(mpmath.matrix([[cone_sign(c) * X[i, j] if D[i] else 0 for j in range(p)] for i in range(n)]))
+        u = mpmath.matrix([float(v) for c in cones for v in opt.u[c]])
+        for _ in range(iterations):
+            f = mpmath.matrix(n, 1)
+            for k in range(len(cones)):
+                f += A[k] * u[k * p:(k + 1) * p, 0]
+            r = f - y
+            g = mpmath.matrix(len(cones) * p, 1)
+            H = mpmath.matrix(len(cones) * p, len(cones) * p)
+            for k in range(len(cones)):
+                uk = u[k * p:(k + 1) * p, 0]
+                nk = mpmath.norm(uk)
+                gk = (2 / mpmath.mpf(n)) * (A[k].T * r) + 2 * lam * uk / nk
+                for i in range(p):
+                    g[k * p + i] = gk[i]
+                for l in range(len(cones)):
+                    block = (2 / mpmath.mpf(n)) * (A[k].T * A[l])
+                    if l == k:
+                        block += 2 * lam * (mpmath.eye(p) / nk - (uk * uk.T) / nk**3)
+                    for i in range(p):
+                        for j in range(p):
+                            H[k * p + i, l * p + j] = block[i, j]
+            u = u - mpmath.lu_solve(H, g)
+        a_out, W_out = [], []
+        for k, c in enumerate(cones):
+            uk = u[k * p:(k + 1) * p, 0]
+            root = mpmath.sqrt(mpmath.norm(uk))
+            a_out.append(_to_fraction(cone_sign(c) * root))
+            W_out.append([_to_fraction(uk[i] / root) for i in range(p)])
+    return a_out, W_out
+
+
+def _cell_text(p):
+    if p is None:
+        return "-"
+    if isinstance(p, dict):
+        return f"{p['estimate']:.4f} [{p['low']:.4f}, {p['high']:.4f}]"
+    if isinstance(p, Fraction):
+        return f"{float(p):.6f}" if p.denominator > 10**6 else f"{p} ({float(p):.4g})"
+    return f"{float(p):.6f}"
+
+
+def _worst(unc):
+    """The largest of the uncertified masses of the three proportions (for display)."""
+    return max(unc.values(), key=lambda p: p["estimate"] if isinstance(p, dict) else float(p))
+
+
+def summary_obj(result):
+    """The JSON-ready ``summary.json`` object of an :func:`analyse` result."""
+    out = {k: v for k, v in result.items() if k not in ("rows", "landscape")}
+    out["rows"] = [r.to_json_obj() for r in result["rows"]]
+    return out
+
+
+def text_table(result):
+    """Human-readable table: one line per width."""
+    head = ["m", "K", "L*_m", "P_global", "P_spurious", "P_bad", "stationary(authors)", "uncertified", "method", "s"]
+    lines = []
+    for r in result["rows"]:
+        lines.append([str(r.m), str(r.K), f"{r.L_star.value:.10g}", _cell_text(r.P_global), _cell_text(r.P_spurious),
+                      _cell_text(r.P_bad), _cell_text(r.P_stationary), _cell_text(_worst(r.uncertified)), r.method,
+                      f"{r.seconds:.2f}"])
+    widths = [max(len(h), *(len(x[i]) for x in lines)) for i, h in enumerate(head)]
+    fmt = "  ".join("{:>%d}" % w for w in widths)
+    out = [fmt.format(*head)] + [fmt.format(*x) for x in lines]
+    sw = result["smallest_width"]
+    out.append(f"V* = {result['V_star']['value']:.10g} (certified {result['V_star']['certified']}), "
+               f"K = {result['K']} signed cones; smallest m with P_global >= 1 - {sw['eps']}: {sw['m']} "
+               f"(paper scale min(n^d, 2^n) = {sw['paper_scale_min_n^d_2^n']})")
+    closed = next((r.closed_form for r in result["rows"] if r.closed_form), None)
+    if closed:
+        out.append(f"P_global(m) = {closed}   (for m >= {result['landscape'].m0})")
+    return "\n".join(out)
+
+
+def summary_files(result, out_dir):
+    """Write ``summary.json`` and ``summary.csv`` into ``out_dir`` (created if needed)."""
+    import csv
+    import json
+    import os
+
+    os.makedirs(out_dir, exist_ok=True)
+    obj = summary_obj(result)
+    text = json.dumps(obj, indent=1, default=lambda o: str(o) if isinstance(o, Fraction) else o.tolist()
+                      if isinstance(o, np.ndarray) else float(o))
+    with open(os.path.join(out_dir, "summary.json.tmp"), "w") as fh:
+        fh.write(text + "\n")
+    os.replace(os.path.join(out_dir, "summary.json.tmp"), os.path.join(out_dir, "summary.json"))
+    cols = ["m", "K", "L_star", "L_star_lower", "L_star_upper", "P_global", "P_spurious", "P_bad",
+            "P_stationary_authors", "uncertified_global", "uncertified_spurious", "uncertified_bad",
+            "method", "seconds"]
+    with open(os.path.join(out_dir, "summary.csv"), "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for r in obj["rows"]:
+            def flat(p):
+                return p["estimate"] if isinstance(p, dict) else p
+            w.writerow([r["m"], r["K"], r["L_star"]["value"], r["L_star"]["lower"], r["L_star"]["upper"],
+                        flat(r["P_global"]), flat(r["P_spurious"]), flat(r["P_bad"]),
+                        flat(r["P_stationary_authors"]), *(flat(r["uncertified"][k]) for k in ("global", "spurious", "bad")),
+                        r["method"], r["seconds"]])
+
+
+def region_verdict(ds, lam, a, W, prog=None, land=None):
+    """Region-level verdict for a float network that sits near a minimum of its region.
+
+    The pointwise exact test (:func:`~landscape.classify.check_network`) cannot certify a
+    float approximation of a minimum whose exact weights are irrational.  This certifies
+    the *region* instead: if every neuron lies strictly inside a cell (exact point
+    location), the network lies in the open region with support ``S``; if the region
+    certificate of :meth:`Landscape.classify` proves that every minimiser of ``V(S)`` is
+    strictly interior and ``V(S) > L*_m``, and the network's loss is within the certified
+    tolerance of ``V(S)``, the region contains a spurious local minimum whose value the
+    network attains to that tolerance.  Likewise a loss within the tolerance of ``L*_m``
+    gives ``global_minimum``.  Returns a :class:`~landscape.classify.Verdict` or None when
+    no region certificate applies.
+    """
+    from .classify import Verdict, parse_network
+
+    lam = parse_lam(lam)
+    a, W = parse_network(ds, a, W)
+    land = land or Landscape(ds, lam, prog=prog)
+    arr = land.prog.arr
+    cones = []
+    for aj, wj in zip(a, W):
+        cell = arr.locate(wj)
+        if cell is None or aj == 0:
+            return None  # on a hyperplane, or a zero neuron: not in an open region
+        cones.append(2 * cell + (0 if aj > 0 else 1))
+    m = len(a)
+    rows = arr.rows_exact
+    f = [sum((aj * max(sum((x * w for x, w in zip(row, wj)), Fraction(0)), 0) for aj, wj in zip(a, W)),
+             Fraction(0)) for row in rows]
+    value = sum(((fi - yi) ** 2 for fi, yi in zip(f, ds.y_exact)), Fraction(0)) / ds.n + \
+        land.lam * (sum((v * v for v in a), Fraction(0)) + sum((v * v for w in W for v in w), Fraction(0)))
+    sc = land.classify(cones, m)
+    Ls = land.L_star(m)
+    base = {"support": sorted(set(cones)), "V_lower": sc.lower, "V_upper": sc.upper,
+            "L_star_lower": Ls.lower, "L_star_upper": Ls.upper}
+    if sc.klass == "global" and value - Ls.lower <= _tol(Ls.upper):
+        return Verdict("global_minimum", float(value), value, {"type": "region_global", **base},
+                       f"the loss is within the certified tolerance of L*_{m} "
+                       f"(region certificate; the pointwise exact test could not decide)")
+    if sc.klass == "spurious" and value - sc.lower <= _tol(sc.upper):
+        return Verdict("spurious_local_minimum", float(value), value,
+                       {"type": "region_interior_minimum", **base, "interior": sc.certificate.get("interior")},
+                       f"the open region of this network (support {base['support']}) contains a local "
+                       f"minimum: every minimiser of V(S) is strictly interior (certified), "
+                       f"V(S) >= {float(sc.lower):.10g} > L*_{m} <= {float(Ls.upper):.10g}, and this "
+                       f"network's loss is within the certified tolerance of V(S)")
+    return None

@@ -1,0 +1,117 @@
+"""The width-m landscape against an exhaustive brute force over all K^m regions."""
+
+import itertools
+from fractions import Fraction
+
+import cvxpy as cp
+import numpy as np
+import pytest
+import sympy
+
+from landscape.data import Dataset, generate, load_dataset
+from landscape.regions import Landscape, analyse, find_counterexample
+
+
+def brute_V(ds, lam, patterns, S):
+    """V(S) by a fresh cvxpy problem: an independent implementation."""
+    X, y, n = ds.features, ds.y, ds.n
+    if not S:
+        return float(y @ y) / n, {}
+    us = {c: cp.Variable(X.shape[1]) for c in S}
+    fit = 0
+    cons = []
+    for c, u in us.items():
+        D = patterns[c // 2].astype(float)
+        s = 1.0 if c % 2 == 0 else -1.0
+        fit = fit + s * cp.multiply(D, X @ u)
+        G = (2 * D - 1)[:, None] * X
+        cons.append(G @ u >= 0)
+    obj = cp.sum_squares(fit - y) / n + 2 * float(Fraction(lam)) * sum(cp.norm(u) for u in us.values())
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    prob.solve(solver=cp.CLARABEL)
+    return prob.value, {c: u.value for c, u in us.items()}
+
+
+def brute_proportions(ds, lam, m):
+    land = Landscape(ds, lam)
+    pats = land.prog.patterns
+    K = land.K
+    values = {}
+    for S in set(frozenset(r) for r in itertools.product(range(K), repeat=m)):
+        values[S] = brute_V(ds, lam, pats, sorted(S))[0]
+    L = min(values.values())
+    count = sum(1 for r in itertools.product(range(K), repeat=m) if values[frozenset(r)] <= L + 1e-7)
+    return land, Fraction(count, K**m), L
+
+
+TINY = [
+    (Dataset.from_arrays([[1, 0], [0, 1]], [1, -1]), "1/10"),
+    (Dataset.from_arrays([[1, 0], [1, 1]], ["1/2", 1]), "1/20"),
+    (Dataset.from_arrays([[2, 1], [-1, 1]], [1, "1/3"]), "1/50"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", range(len(TINY)))
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_P_global_matches_brute_force_over_all_regions(case, m):
+    ds, lam = TINY[case]
+    land, brute, L = brute_proportions(ds, lam, m)
+    assert land.K <= 8
+    row = land.row(m)
+    assert abs(float(row.L_star.value) - L) < 1e-6
+    assert row.P_global == brute
+
+
+def test_closed_form_matches_exact_values():
+    ds, lam = TINY[0]
+    land = Landscape(ds, lam)
+    expr = sympy.sympify(land.row(2).closed_form)
+    msym = list(expr.free_symbols)[0]
+    for m in (2, 3, 5, 9):
+        assert Fraction(str(expr.subs(msym, m))) == land.row(m).P_global
+
+
+def test_rows_partition_the_regions():
+    """global + spurious + boundary classes + uncertified account for every region."""
+    ds = generate("relu-teacher", n=3, d=2, seed=4)
+    land = Landscape(ds, "1/20")
+    m = 2
+    total = Fraction(0)
+    for size in (1, 2):
+        for S in itertools.combinations(range(land.K), size):
+            total += land._prob(S, m)
+    assert total == 1
+
+
+def test_orthonormal_necessity_spurious_minimum_at_width_1():
+    """Boursier et al. (2025): on orthogonal data a too-narrow network has spurious minima."""
+    ds = load_dataset("data/examples/orthonormal_spurious.json")
+    result = analyse(ds, "17/100", [1, 2, 64])
+    r1, r2, r64 = result["rows"]
+    assert r1.P_bad > 0  # the lone negative neuron is a spurious local minimum
+    assert r64.P_global > Fraction(9, 10) and r64.P_spurious == 0
+    assert r2.P_global < r64.P_global
+
+
+def test_counterexample_passes_the_exact_check():
+    from landscape.classify import check_network
+
+    ds = load_dataset("data/examples/orthonormal_spurious.json")
+    net, cert = find_counterexample(ds, "17/100", 1)
+    assert net is not None
+    a, W = net
+    v = check_network(ds, "17/100", a, W)
+    assert v.verdict == "spurious_local_minimum"
+
+
+def test_bad_input():
+    from landscape.errors import InputError
+
+    ds, lam = TINY[0]
+    with pytest.raises(InputError):
+        analyse(ds, lam, [])
+    with pytest.raises(InputError):
+        analyse(ds, lam, [0])
+    with pytest.raises(InputError):
+        analyse(ds, "0", [1])
