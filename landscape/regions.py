@@ -633,6 +633,10 @@ class Landscape:
             return None
         total, unc = zero, zero
         for S in itertools.combinations(range(self.K), m):
+            opt = self.V(S)
+            g = self._global_of(opt, m)
+            if g or (g is False and len(opt.cones_used) < m):
+                continue  # global, or the merged minimiser has a zero neuron: not bad
             sc = self.classify(S, m)
             if sc.bad:
                 total += self._prob(S, m)
