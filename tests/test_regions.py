@@ -48,12 +48,13 @@ TINY = [
     (Dataset.from_arrays([[1, 0], [0, 1]], [1, -1]), "1/10"),
     (Dataset.from_arrays([[1, 0], [1, 1]], ["1/2", 1]), "1/20"),
     (Dataset.from_arrays([[2, 1], [-1, 1]], [1, "1/3"]), "1/50"),
+    (Dataset.from_arrays([[3, 2], [1, -2]], [2, -4]), "1/10"),  # has interior spurious minima
 ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", range(len(TINY)))
-@pytest.mark.parametrize("m", [1, 2, 3])
+@pytest.mark.parametrize("m", [1, 2, 3, 4])
 def test_P_global_matches_brute_force_over_all_regions(case, m):
     ds, lam = TINY[case]
     land, brute, L = brute_proportions(ds, lam, m)
@@ -61,6 +62,55 @@ def test_P_global_matches_brute_force_over_all_regions(case, m):
     row = land.row(m)
     assert abs(float(row.L_star.value) - L) < 1e-6
     assert row.P_global == brute
+
+
+def brute_interior(ds, lam, patterns, S):
+    """Float heuristic, independent of the certificates: every u_c clearly nonzero and
+    clearly inside its cell."""
+    value, U = brute_V(ds, lam, patterns, sorted(S))
+    X = ds.features
+    for c, u in U.items():
+        nu = np.linalg.norm(u)
+        if nu < 1e-5:
+            return value, False
+        G = (2 * patterns[c // 2].astype(float) - 1)[:, None] * X
+        if np.min(G @ u / (np.linalg.norm(G, axis=1) * nu)) < 1e-4:
+            return value, False
+    return value, True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_P_spurious_matches_brute_force_over_all_regions(m):
+    ds, lam = TINY[3]
+    land, _, L = brute_proportions(ds, lam, m)
+    pats = land.prog.patterns
+    verdict = {}
+    count = 0
+    for region in itertools.product(range(land.K), repeat=m):
+        S = frozenset(region)
+        if S not in verdict:
+            value, interior = brute_interior(ds, lam, pats, S)
+            verdict[S] = interior and value > L + 1e-6
+        count += verdict[S]
+    row = land.row(m)
+    assert row.P_spurious == Fraction(count, land.K**m)
+    assert row.P_spurious > 0
+
+
+@pytest.mark.parametrize("case", [0, 3])
+def test_sampled_estimates_cover_the_exact_values(case):
+    ds, lam = TINY[case]
+    """95% Wilson intervals: over 10 seeds, nearly all must cover the exact value."""
+    exact = Landscape(ds, lam).row(2)
+    covered = {"P_global": 0, "P_spurious": 0, "P_bad": 0}
+    for seed in range(10):
+        sampled = Landscape(ds, lam, samples=400, seed=seed, force_sampling=True).row(2)
+        assert sampled.method == "sampled"
+        for key in covered:
+            est = getattr(sampled, key)
+            covered[key] += est["low"] <= float(getattr(exact, key)) <= est["high"]
+    assert all(v >= 8 for v in covered.values()), covered
 
 
 def test_closed_form_matches_exact_values():
