@@ -21,7 +21,7 @@ import numpy as np
 
 from landscape.data import generate
 from landscape.measures import sample_supports
-from landscape.regions import Landscape
+from landscape.regions import Landscape, _worst
 
 WIDTHS = [10, 20, 40, 80, 160, 320, 640]
 
@@ -51,21 +51,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--samples", type=int, default=200, help="samples where exact mode is infeasible")
+    ap.add_argument("--max-supports", type=int, default=60_000)
     ap.add_argument("--out", default="data/results/figure1.md")
     args = ap.parse_args()
     settings = [(4, 3)] if args.quick else [(4, 3), (4, 5), (6, 3), (6, 5)]
-    lines = ["| n | d | K | m | P_global (exact) | P_spurious | P_bad | method | authors: global | authors: bad | s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| n | d | K | m | P_global | P_spurious | P_bad | uncertified | method | authors: global | authors: bad | s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, d in settings:
         ds = generate("relu-teacher", n=n, d=d, seed=0, width=10)
         t0 = time.perf_counter()
-        land = Landscape(ds, "1/100", samples=args.samples, seed=1)
+        land = Landscape(ds, "1/100", samples=args.samples, seed=1, max_supports=args.max_supports)
         for m in WIDTHS:
             t = time.perf_counter()
             row = land.row(m)
             ag, ab = authors_estimate(land, m)
             lines.append(f"| {n} | {d} | {land.K} | {m} | {fmt(row.P_global)} | {fmt(row.P_spurious)} | "
-                         f"{fmt(row.P_bad)} | {row.method} | {ag:.2f} | {ab:.2f} | {time.perf_counter() - t:.1f} |")
+                         f"{fmt(row.P_bad)} | {fmt(_worst(row.uncertified))} | {row.method} | {ag:.2f} | {ab:.2f} | "
+                         f"{time.perf_counter() - t:.1f} |")
             print(lines[-1], flush=True)
         print(f"# n={n} d={d}: {time.perf_counter() - t0:.1f} s in all; P_global closed form "
               f"{land.row(WIDTHS[0]).closed_form}", flush=True)
