@@ -215,17 +215,22 @@ class ExactData:
         self.zero_rows = np.array([all(v == 0 for v in r) for r in self.Xn.tolist()], dtype=bool)
 
     # -- primal ------------------------------------------------------------------
-    def fitted(self, cones_D, cones_s, U, k):
+    def fitted(self, cones_D, cones_s, U, k=0, den=None):
         """Exact fitted values ``f = sum_c s_c D_c X u_c`` for integer ``U`` (cones x dim)
-        over the denominator ``2^k``; returns ``(fn, den)`` with ``f = fn / den``."""
+        over the denominator ``den`` (default ``2^k``); returns ``(fn, fden)`` with
+        ``f = fn / fden``."""
         fn = [0] * self.n
-        Xl = self.Xn.tolist()
+        if not hasattr(self, "_Xl"):
+            self._Xl = self.Xn.tolist()
+        Xl = self._Xl
         for D, s, u in zip(cones_D, cones_s, U):
+            if not any(u):
+                continue
             for i in range(self.n):
                 if D[i]:
                     v = sum(a * b for a, b in zip(Xl[i], u))
                     fn[i] += v if s > 0 else -v
-        return fn, self.dx << k
+        return fn, self.dx * (den if den is not None else 1 << k)
 
     def residual(self, fn, fden):
         """Exact residual ``r = y - f`` as ``(rn, rden)``."""

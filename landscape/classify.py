@@ -32,6 +32,10 @@ KKT condition ``b . u = n lam |u|``) then fail by ~1e-16.  When a failed check's
 margin is below ``tol`` (default 1e-9) the verdict is ``undecided`` and ``reason`` names the
 check; the region optimum itself is certified with
 :meth:`landscape.convex.RegionProgram.solve` on the network's support (:func:`network_support`).
+:func:`certify_network` is the polish path for such inputs (support by exact point location,
+certified ``V(S)``, bounds on ``L - V(S)``, and the exact test at the rational optimum of
+``V(S)`` when it has one); ``check_network`` attaches it to an ``undecided`` verdict after
+asking the region certificate hook :func:`_region_fallback`.
 Note that an exact local minimum with rational data may need irrational weights (e.g.
 ``|u| = (|y_+| - n lam)`` with ``|y_+|`` irrational), in which case no rational input
 can pass the exact test and ``undecided`` is the honest answer.
@@ -63,7 +67,7 @@ from .data import parse_rational
 from .errors import InputError, TooLargeError
 
 __all__ = ["Verdict", "check_network", "is_stationary", "parse_network", "network_support",
-           "load_network"]
+           "load_network", "certify_network", "NetworkCertificate"]
 
 VERDICTS = ("global_minimum", "spurious_local_minimum", "not_a_local_minimum", "undecided")
 
@@ -188,7 +192,7 @@ def _rel(x, scale):
 # ---------------------------------------------------------------------------
 
 
-def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> Verdict:
+def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000, fallback=True) -> Verdict:
     """Exact local-minimum test of the network ``(a, W)`` (see the module docstring).
 
     Parameters
@@ -206,6 +210,13 @@ def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> Ver
         Reused structure for the same ``ds`` and ``lam``.
     max_programs : int
         Limit on the number of ``V(S)`` solves for ``L*_m`` by exhaustive search.
+    fallback : bool
+        When the exact test is ``undecided`` because checks are too close to call (a float
+        near-minimum), first ask for a region-level certificate (:func:`_region_fallback`,
+        which may return a verdict about the network's open region), else attach
+        :func:`certify_network` (certified ``V(S)`` on the network's support, and the exact
+        test at the rational optimum when there is one) to the ``undecided`` verdict.  The
+        pointwise verdict is never upgraded without a certificate.
     """
     lam = parse_lam(lam)
     a, W = parse_network(ds, a, W)
@@ -345,9 +356,24 @@ def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> Ver
 
     if close:
         names = sorted({c[0] for c in close})
-        return result("undecided", {"too_close": [f"{c}: {d}" for c, d in close]},
-                      f"check(s) {', '.join(names)} too close to call at tol={tol:g}: "
-                      + "; ".join(d for _, d in close[:3]))
+        why = (f"check(s) {', '.join(names)} too close to call at tol={tol:g}: "
+               + "; ".join(d for _, d in close[:3]))
+        cert = {"too_close": [f"{c}: {d}" for c, d in close]}
+        if fallback:
+            rv = _region_fallback(ds, lam, a, W, prog)
+            if rv is not None:
+                rv.reason = f"{rv.reason} [pointwise exact test undecided: {why}]"
+                rv.checks = {**checks, **rv.checks, "region_fallback": rv.verdict}
+                return rv
+            try:
+                nc = certify_network(ds, lam, a, W, prog=prog)
+            except TooLargeError as exc:
+                nc = None
+                why += f"; polish skipped: {exc}"
+            if nc is not None:
+                cert["polish"] = nc.to_json_obj()
+                why += "; " + nc.summary
+        return result("undecided", cert, why)
 
     # it is a local minimum; global or spurious?
     if global_exact is None:
@@ -480,7 +506,7 @@ def _exact_dual_feasible(prog, r):
     return Nmax <= (prog.n * prog.lam) ** 2
 
 
-def is_stationary(ds, lam, a, W, tol=1e-9) -> bool:
+def is_stationary(ds, lam, a, W, tol=1e-9, prog=None) -> bool:
     """One-sided stationarity, the kind of test the authors' code applies.
 
     True if every nonzero neuron has an accessible cone in which the one-sided gradient of
@@ -492,7 +518,7 @@ def is_stationary(ds, lam, a, W, tol=1e-9) -> bool:
     """
     lam = parse_lam(lam)
     a, W = parse_network(ds, a, W)
-    prog = RegionProgram(ds, lam)
+    prog = prog or RegionProgram(ds, lam)
     X, y = prog.X, prog.y
     af = np.array([float(v) for v in a])
     Wf = np.array([[float(v) for v in w] for w in W])
@@ -514,3 +540,201 @@ def is_stationary(ds, lam, a, W, tol=1e-9) -> bool:
         if not ok:
             return False
     return True
+
+
+# ---------------------------------------------------------------------------
+# Polish path for float networks
+# ---------------------------------------------------------------------------
+
+#: relative distance ``|x_i . w| / (|x_i| |w|)`` below which a neuron is reported near a facet
+NEAR_FACET = 1e-7
+
+_IN_FALLBACK = []
+
+
+def _region_fallback(ds, lam, a, W, prog):
+    """Region-level verdict for a float near-minimum, or None.
+
+    Hook for :func:`landscape.regions.region_verdict` (the region certificate for interior
+    minima): returns its :class:`Verdict` when it certifies one, None when it does not
+    apply, when ``regions.region_verdict`` does not exist, or when the region's ``L*_m``
+    is too large to compute.  Re-entrant calls (a region certificate that itself calls
+    :func:`check_network`) return None.
+    """
+    if _IN_FALLBACK:
+        return None
+    try:
+        from .regions import region_verdict
+    except ImportError:
+        return None
+    _IN_FALLBACK.append(True)
+    try:
+        return region_verdict(ds, lam, a, W, prog=prog)
+    except TooLargeError:
+        return None
+    finally:
+        _IN_FALLBACK.pop()
+
+
+@dataclass
+class NetworkCertificate:
+    """Result of :func:`certify_network`.
+
+    Attributes
+    ----------
+    neurons : list of dict
+        Per neuron: its signed cone (``None`` for a zero neuron), ``accessible`` (the
+        signed cones whose closed cell holds ``w_j``), ``on_hyperplane`` (exact: ``w_j``
+        lies on some ``x_i . w = 0``), ``near_facet_rows`` (rows with relative distance
+        below :data:`NEAR_FACET`) and ``min_slack`` (smallest relative distance).
+    support : tuple of int
+        ``S``: the distinct signed cones of the nonzero neurons (for a neuron on a
+        hyperplane, the first accessible cone; the alternatives are in ``alternatives``).
+    region : RegionOptimum
+        Certified ``V(S)``: ``region.lower <= V(S) <= region.upper``.
+    loss : Fraction
+        The exact loss of the (rational) input network.
+    alternatives : list of dict
+        For neurons on a hyperplane: the supports of the other regions whose closure holds
+        the network, with their certified bounds (``L >= min`` of them near the network).
+    optimum : tuple or None
+        Exact balanced rational network of the certified optimum of ``V(S)`` when one was
+        found (short rational reconstruction, verified exactly by :func:`check_network`).
+    optimum_verdict : Verdict or None
+        :func:`check_network` at ``optimum``.
+    u_distance : float
+        ``sum_c |u_c(network) - u_c(optimum)|`` with ``u_c`` the merged ``sum |a_j| w_j``
+        of the neurons in cone ``c`` (float).
+    summary : str
+    """
+
+    neurons: list
+    support: tuple
+    region: object
+    loss: Fraction
+    alternatives: list
+    optimum: tuple | None
+    optimum_verdict: Verdict | None
+    u_distance: float
+    summary: str
+
+    @property
+    def excess_bounds(self):
+        """Proven ``(loss - V.upper, loss - V.lower)``: bounds on ``L(theta) - V(S)``."""
+        return self.loss - self.region.upper, self.loss - self.region.lower
+
+    def to_json_obj(self) -> dict:
+        lo, hi = self.excess_bounds
+        out = {"neurons": self.neurons, "support": list(self.support),
+               "V_lower": self.region.lower, "V_upper": self.region.upper,
+               "V_certified": self.region.certified, "V_reason": self.region.reason,
+               "loss": self.loss, "loss_minus_V": [lo, hi], "loss_minus_V_float": float(self.loss) - self.region.value,
+               "alternatives": self.alternatives, "u_distance": self.u_distance, "summary": self.summary}
+        if self.optimum is not None:
+            out["optimum"] = {"a": list(self.optimum[0]), "W": [list(w) for w in self.optimum[1]]}
+        if self.optimum_verdict is not None:
+            out["optimum_verdict"] = {"verdict": self.optimum_verdict.verdict,
+                                      "reason": self.optimum_verdict.reason}
+        return out
+
+
+def certify_network(ds, lam, a, W, prog=None, max_alternatives=16) -> NetworkCertificate:
+    """Certify the region optimum behind a (float) network: the polish path.
+
+    1. The support: each nonzero neuron's signed cone by exact point location (a neuron
+       exactly on a hyperplane has several accessible cones: the first is used and the
+       others are solved as ``alternatives``, up to ``max_alternatives`` supports); neurons
+       within :data:`NEAR_FACET` of a hyperplane are named.
+    2. ``V(S)`` certified (:meth:`~landscape.convex.RegionProgram.solve`); the network's
+       exact loss and proven bounds on ``L(theta) - V(S)`` (``>= 0`` up to the bounds when
+       the network is in the closed region, MATH.md section 3).
+    3. If the certified optimum has a short rational balanced form, :func:`check_network`
+       runs on it exactly (``optimum_verdict``); otherwise the summary says that the
+       pointwise exact test cannot certify an (apparently) irrational optimum.
+
+    Nothing here makes the input network itself a certified minimum.
+
+    Examples
+    --------
+    >>> from landscape.data import Dataset
+    >>> ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, -1])
+    >>> nc = certify_network(ds, "5/18", [0.6666666666, -0.6666666667], [[0.6666666667, 0], [0, 0.6666666666]])
+    >>> nc.region.certified, nc.optimum, nc.optimum_verdict.verdict
+    (True, ([Fraction(2, 3), Fraction(-2, 3)], [[Fraction(2, 3), Fraction(0, 1)], [Fraction(0, 1), Fraction(2, 3)]]), 'global_minimum')
+    >>> lo, hi = nc.excess_bounds
+    >>> 0 < float(hi) < 1e-9
+    True
+    """
+    lam = parse_lam(lam)
+    a, W = parse_network(ds, a, W)
+    prog = prog or RegionProgram(ds, lam)
+    if prog.lam != lam:
+        raise InputError("prog was built for a different lam")
+    rows = [list(x) for x in prog.arr.rows_exact]
+    Xf = prog.X
+    neurons, choices = [], []
+    for j, (aj, wj) in enumerate(zip(a, W)):
+        if aj == 0 or not any(wj):
+            neurons.append({"neuron": j, "cone": None, "zero": True})
+            continue
+        acc = _accessible(prog, aj, wj)
+        wf = np.array([float(v) for v in wj])
+        nz = np.linalg.norm(Xf, axis=1) > 0
+        rel = np.full(prog.n, np.inf)
+        rel[nz] = np.abs(Xf[nz] @ wf) / (np.linalg.norm(Xf[nz], axis=1) * np.linalg.norm(wf))
+        on = any(any(x) and _dot(x, wj) == 0 for x in rows)
+        near = [int(i) for i in np.nonzero(rel < NEAR_FACET)[0]]
+        neurons.append({"neuron": j, "cone": acc[0], "accessible": acc, "on_hyperplane": on,
+                        "near_facet_rows": near, "min_slack": float(rel.min()) if nz.any() else None})
+        choices.append(acc)
+    S = tuple(sorted({ch[0] for ch in choices}))
+    opt = prog.solve(S)
+    f = _fit(rows, a, W)
+    loss = sum(((fi - yi) ** 2 for fi, yi in zip(f, ds.y_exact)), Fraction(0)) / ds.n + \
+        lam * (_dot(a, a) + sum(_dot(w, w) for w in W))
+    alternatives = []
+    if any(len(ch) > 1 for ch in choices):
+        import itertools
+
+        for k, pick in enumerate(itertools.product(*choices)):
+            T = tuple(sorted(set(pick)))
+            if T == S or any(alt["support"] == list(T) for alt in alternatives):
+                continue
+            if k >= max_alternatives:
+                alternatives.append({"truncated": True})
+                break
+            o = prog.solve(T)
+            alternatives.append({"support": list(T), "lower": o.lower, "upper": o.upper,
+                                 "certified": o.certified})
+    # merged u per cone, and distance to the optimum
+    U = {}
+    for nrn, aj, wj in zip(neurons, a, W):
+        if nrn.get("cone") is not None:
+            U.setdefault(nrn["cone"], np.zeros(prog.dim))
+            U[nrn["cone"]] += abs(float(aj)) * np.array([float(v) for v in wj])
+    dist = sum(float(np.linalg.norm(U.get(c, 0) - opt.u.get(c, 0))) for c in set(U) | set(opt.cones_used))
+    optimum, verdict = None, None
+    notes = []
+    if not opt.certified:
+        notes.append(f"V(S) is not certified ({opt.reason})")
+    else:
+        notes.append(f"V(S) in [{float(opt.lower):.12g}, {float(opt.upper):.12g}] (certified); "
+                     f"L - V(S) in [{float(loss - opt.upper):.3g}, {float(loss - opt.lower):.3g}]")
+        from .regions import rational_network
+
+        oa, oW = opt.network
+        exact = rational_network(oa, oW) if len(oa) else None
+        if exact is not None:
+            optimum = exact
+            verdict = check_network(ds, lam, exact[0], exact[1], prog=prog, fallback=False)
+            notes.append(f"the rational optimum of V(S) is exactly a {verdict.verdict}"
+                         if verdict.verdict in ("global_minimum", "spurious_local_minimum")
+                         else f"exact test at the rational candidate optimum: {verdict.verdict}")
+        else:
+            notes.append("the optimum of V(S) has no short rational form (likely irrational): "
+                         "the pointwise exact test cannot certify it")
+    near = [nrn["neuron"] for nrn in neurons if nrn.get("near_facet_rows")]
+    if near:
+        notes.append(f"neuron(s) {near} within {NEAR_FACET:g} of a hyperplane")
+    return NetworkCertificate(neurons, S, opt, loss, alternatives, optimum, verdict, dist,
+                              "; ".join(notes))

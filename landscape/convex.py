@@ -12,6 +12,16 @@ produces a *candidate*; every returned value carries exact rational bounds
 ``lower <= V(S) <= upper`` proven by :mod:`landscape.certificates`, and ``certified`` is
 True only for an optimal solver status with ``upper - lower <= 1e-9 (1 + |upper|)``.
 
+Face programmes (``solve(S, faces={c: c2})``) restrict ``u_c`` to the facet that cone
+``c`` shares with a neighbouring cone ``c2``; comparing their certified values with
+``V(S)`` decides whether a minimiser touches that facet.
+
+Speed: small programmes are assembled directly as CSC triplets, and the certificate's
+first multipliers are Clarabel's own duals (checked exactly); the all-cones dual
+(global optimum, cone generation) screens every cone with a batched projected-gradient
+bound and checks all cones exactly in one integer matrix product, with a per-cone NNLS
+fallback for the few cones that need it.
+
 The optimum maps to a balanced network with one neuron per used cone,
 ``a_c = s_c sqrt|u_c|`` and ``w_c = u_c / sqrt|u_c|``, whose training loss
 ``(1/n) sum (f - y)^2 + lam (|a|^2 + |W|_F^2)`` equals the programme's value.
@@ -103,7 +113,7 @@ def network_loss(ds, lam, a, W) -> float:
     """
     X = ds.features
     a = np.asarray(a, dtype=float)
-    W = np.asarray(W, dtype=float).reshape(len(a), -1)
+    W = np.asarray(W, dtype=float).reshape(len(a), ds.dim)
     f = np.maximum(X @ W.T, 0.0) @ a
     return float(np.mean((f - ds.y) ** 2) + float(lam) * (a @ a + np.sum(W * W)))
 
@@ -137,6 +147,9 @@ class RegionOptimum:
         cone -> float cone multipliers ``mu_c >= 0`` of the dual certificate.
     residual : np.ndarray
         ``r = y - f`` at the returned point.
+    faces : dict
+        ``{c: c2}`` for a face programme (``u_c`` restricted to the facet shared with the
+        neighbouring cone ``c2``, :meth:`RegionProgram.solve`); empty for ``V(S)``.
     """
 
     cones: tuple
@@ -156,6 +169,7 @@ class RegionOptimum:
     dual_scale: Fraction = Fraction(1)
     method: str = "direct"
     iterations: int = 1
+    faces: dict = field(default_factory=dict)
 
     @property
     def gap(self) -> Fraction:
@@ -199,6 +213,7 @@ class RegionOptimum:
             "u": {str(c): self.u[c].tolist() for c in self.cones_used},
             "solver": self.solver,
             "method": self.method,
+            "faces": {str(c): c2 for c, c2 in self.faces.items()},
         }
 
 
@@ -287,6 +302,8 @@ class RegionProgram:
         self.K = 2 * self.P
         self.X = np.asarray(ds.features, dtype=float)
         self.y = np.asarray(ds.y, dtype=float)
+        sigma = float(np.linalg.norm(self.X, 2))
+        self.u_scale = float(np.linalg.norm(self.y)) / sigma if sigma > 0 else 0.0
         self.patterns = np.asarray(self.arr.patterns, dtype=bool)
         self.exact = ExactData(self.arr.rows_exact, ds.y_exact)
         self.nz = ~self.exact.zero_rows
@@ -330,7 +347,16 @@ class RegionProgram:
     def G(self, c, rows=None) -> np.ndarray:
         """Float constraint matrix ``G_c`` restricted to ``rows`` (default: facet rows)."""
         cell = cone_cell(c)
-        rows = self.facet_rows(cell) if rows is None else rows
+        if rows is None:
+            if not hasattr(self, "_G_cache"):
+                self._G_cache = {}
+            G = self._G_cache.get(cell)
+            if G is None:
+                rows = self.facet_rows(cell)
+                sgn = np.where(self.patterns[cell, rows], 1.0, -1.0)
+                G = self._G_cache[cell] = sgn[:, None] * self.X[rows]
+                G.setflags(write=False)  # shared: callers must not modify it
+            return G
         sgn = np.where(self.patterns[cell, rows], 1.0, -1.0)
         return sgn[:, None] * self.X[rows]
 
@@ -349,28 +375,139 @@ class RegionProgram:
         return tuple(cs)
 
     # -- candidate solvers ---------------------------------------------------------
-    def _candidate(self, cones, solver=None):
+    def _candidate(self, cones, solver=None, faces=None):
         solver = solver or self.solver
+        self._last_dual = None  # set again by the Clarabel path (its own multipliers)
         if solver == "clarabel":
-            return _clarabel_region(self, cones)
-        return _cvxpy_region(self, cones, solver)
+            return _clarabel_region(self, cones, faces)
+        return _cvxpy_region(self, cones, solver, faces)
 
-    def solve(self, cones, solver=None) -> RegionOptimum:
-        """Certified optimum of ``V(S)`` for the signed cones ``S = cones``."""
+    def solve(self, cones, solver=None, faces=None) -> RegionOptimum:
+        """Certified optimum of ``V(S)`` for the signed cones ``S = cones``.
+
+        Parameters
+        ----------
+        cones : iterable of int
+            The support ``S``.
+        solver : str, optional
+            Overrides the programme's solver for this call.
+        faces : dict, optional
+            ``{c: c2}`` for cones ``c`` in ``S``: restrict ``u_c`` to the shared facet
+            ``F = cl(cell c) cap cl(cell c2)`` of the neighbouring cone ``c2`` (same sign,
+            cells adjacent across one hyperplane class ``h``), i.e. ``G_c u_c >= 0`` and
+            ``x_h . u_c = 0``.  The value ``V_face`` is ``>= V(S)``; it equals ``V(S)``
+            iff some minimiser of ``V(S)`` has ``u_c`` on ``F``.  The certificate stays
+            exact: the rational point lies on ``F`` exactly, and the dual pair gets a free
+            multiplier for the equality (weak duality is unchanged because
+            ``x_h . u_c = 0`` on ``F``).
+
+        Examples
+        --------
+        >>> from landscape.data import Dataset
+        >>> ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, 0])
+        >>> prog = RegionProgram(ds, "1/10")
+        >>> c, c2 = 2 * prog.cell_of_pattern("10"), 2 * prog.cell_of_pattern("11")
+        >>> full, face = prog.solve([c]), prog.solve([c], faces={c: c2})
+        >>> face.faces == {c: c2}, face.certified       # the optimum u = (4/5, 0) is on x2 . u = 0
+        (True, True)
+        >>> face.lower <= full.upper and full.lower <= face.upper
+        True
+        """
         cones = self._validate_cones(cones)
+        fspec = self._face_spec(cones, faces)
         if not cones:
             return self._certify((), np.zeros((0, self.dim)), "optimal", solver or self.solver)
-        U, status = self._candidate(cones, solver)
-        return self._certify(cones, U, status, solver or self.solver)
+        U, status = self._candidate(cones, solver, fspec)
+        return self._certify(cones, U, status, solver or self.solver, faces=fspec)
+
+    def solve_face(self, cones, faces, solver=None) -> RegionOptimum:
+        """``V_face(S)``: :meth:`solve` with ``faces`` (``{c: neighbouring cone}``) required."""
+        if not faces:
+            raise InputError("solve_face needs at least one face {cone: neighbouring cone}")
+        return self.solve(cones, solver=solver, faces=faces)
+
+    def face_row(self, c, c2):
+        """``(h, p)`` for the facet shared by cones ``c`` and ``c2``: ``h`` a data row of the
+        crossed hyperplane class, ``p`` an integer point in the relative interior of the
+        facet (``x_h . p = 0``, strictly on ``c``'s side of every other class).
+
+        Raises :class:`InputError` unless ``c2`` has the sign of ``c`` and its cell is
+        adjacent to ``c``'s cell across exactly one hyperplane class.
+        """
+        key = (int(c), int(c2))
+        if not hasattr(self, "_face_cache"):
+            self._face_cache = {}
+        if key in self._face_cache:
+            return self._face_cache[key]
+        for v in key:
+            if not 0 <= v < self.K:
+                raise InputError(f"cone {v} out of range: there are K = {self.K} signed cones")
+        if c % 2 != c2 % 2:
+            raise InputError(f"face cone {c2} has the opposite sign of cone {c}")
+        i, j = cone_cell(c), cone_cell(c2)
+        S = np.asarray(self.arr.class_signs)
+        diff = np.nonzero(S[i] != S[j])[0]
+        if len(diff) != 1:
+            raise InputError(f"cells {i} and {j} (cones {c}, {c2}) are not adjacent across one hyperplane")
+        cls = int(diff[0])
+        rc = np.asarray(self.arr.classes.row_class)
+        h = int(np.nonzero(rc == cls)[0][0])
+        wi, wj = self.witness_int(i), self.witness_int(j)
+        xh = self.exact.Xn[h].tolist()
+        a = sum(x * v for x, v in zip(xh, wi))
+        b = sum(x * v for x, v in zip(xh, wj))
+        p = [abs(b) * u + abs(a) * v for u, v in zip(wi, wj)]  # positive combination, x_h . p = 0
+        g = math.gcd(*p) or 1
+        out = (h, [v // g for v in p])
+        self._face_cache[key] = out
+        return out
+
+    def _face_spec(self, cones, faces):
+        """Validated ``{c: (c2, h, p)}`` for :meth:`solve`."""
+        if not faces:
+            return {}
+        if not isinstance(faces, dict):
+            raise InputError("faces must map a cone of S to a neighbouring cone")
+        out = {}
+        for c, c2 in faces.items():
+            try:
+                c, c2 = int(c), int(c2)
+            except (TypeError, ValueError):
+                raise InputError("faces must map integer cones to integer cones") from None
+            if c not in cones:
+                raise InputError(f"face cone {c} is not in the support S")
+            h, p = self.face_row(c, c2)
+            out[c] = (c2, h, p)
+        return out
+
+    def G_face(self, c, face=None) -> np.ndarray:
+        """Float constraint rows of cone ``c``: facet rows, plus (for a face ``(c2, h, p)``)
+        the row ``-g_h`` that turns ``g_h . u >= 0`` into ``x_h . u = 0``."""
+        G = self.G(c)
+        if face is None:
+            return G
+        h = face[1]
+        sgn = 1.0 if self.patterns[cone_cell(c), h] else -1.0
+        return np.vstack([G, -sgn * self.X[h][None, :]])
 
     # -- dual scan ----------------------------------------------------------------
-    def cone_dual_value(self, c, b):
+    def cone_dual_value(self, c, b, face=None):
         """``max {b . u : u in closed cone c, |u| <= 1}`` and the multipliers (NNLS).
 
         Returns ``(value, mu_rows, mu)`` where ``mu >= 0`` on ``mu_rows`` minimises
-        ``|b + G_c^T mu|`` (value = that minimum).
+        ``|b + G_c^T mu|`` (value = that minimum).  With ``face = (c2, h, p)`` the set is
+        the facet ``x_h . u = 0`` of the cone, and the multiplier of row ``h`` is free
+        (``mu[h]`` may be negative).
         """
         rows = self.facet_rows(cone_cell(c))
+        if face is not None:
+            h = face[1]
+            Gt = self.G_face(c, face).T
+            mu, val = nnls(Gt, -b, maxiter=50 * max(len(rows) + 1, 10))
+            mu = mu.copy()
+            pos = int(np.nonzero(rows == h)[0][0])
+            mu[pos] -= mu[-1]
+            return float(val), rows, mu[:-1]
         if len(rows) == 0:
             return float(np.linalg.norm(b)), rows, np.zeros(0)
         Gt = self.G(c, rows).T
@@ -379,32 +516,124 @@ class RegionProgram:
         mu, val = nnls(Gt, -b, maxiter=50 * max(len(rows), 10))
         return float(val), rows, mu
 
-    def scan(self, r, tol=1e-12):
+    def scan(self, r, tol=1e-12, limit=None, iters=300):
         """Violations of ``max_{|w|<=1} s r^T relu(X w) <= n lam`` over all K cones (float).
 
         Returns a list of ``(value, cone)`` with value > n lam (1 + tol), largest first.
+        Cones are screened with batched upper bounds (:meth:`batch_dual`); only those
+        whose bound exceeds the threshold get an exact NNLS.  With ``limit``, refinement
+        stops after ``limit`` violators (taken in the order of their upper bounds).
+        ``iters`` caps the batched iterations (undecided cones are refined by NNLS).
         """
         nl = self.n * self.lamf
+        thr = nl * (1 + tol)
         B = self.patterns.astype(float) @ (self.X * r[:, None])
         norms = np.linalg.norm(B, axis=1)
+        cells = np.nonzero(norms > thr)[0]
+        if len(cells) == 0:
+            return []
+        cc = np.repeat(cells, 2)
+        ss = np.tile(np.array([0, 1]), len(cells))
+        vals, mu, exact = self.batch_dual(cc, ss, B, iters=iters)
+        order = np.argsort(-vals, kind="stable")
         out = []
-        for cell in np.nonzero(norms > nl * (1 + tol))[0].tolist():
-            for s in (0, 1):
-                c = 2 * cell + s
-                b = B[cell] if s == 0 else -B[cell]
-                val = self.cone_dual_value(c, b)[0]
-                if val > nl * (1 + tol):
-                    out.append((val, c))
+        for t in order.tolist():
+            if vals[t] <= thr:
+                break
+            c = 2 * int(cc[t]) + int(ss[t])
+            if exact[t]:
+                val = float(vals[t])
+            else:
+                val = self.cone_dual_value(c, B[cc[t]] if ss[t] == 0 else -B[cc[t]])[0]
+            if val > thr:
+                out.append((val, c))
+                if limit is not None and len(out) >= limit:
+                    break
         out.sort(reverse=True)
         return out
 
+    def _facet_pad(self):
+        """Padded facet constraint blocks of all cells: ``(Gpad, mask, rows, L)`` with
+        ``Gpad`` (P x f x dim), ``rows`` (P x f) data rows, ``L`` a Lipschitz constant."""
+        if getattr(self, "_fpad", None) is None:
+            lists = [self.facet_rows(c) for c in range(self.P)]
+            f = max((len(l) for l in lists), default=0)
+            rows = np.zeros((self.P, max(f, 1)), dtype=np.int64)
+            mask = np.zeros((self.P, max(f, 1)), dtype=bool)
+            for c, l in enumerate(lists):
+                rows[c, :len(l)] = l
+                mask[c, :len(l)] = True
+            sgn = np.where(np.take_along_axis(self.patterns, rows, axis=1), 1.0, -1.0) * mask
+            Gpad = sgn[:, :, None] * self.X[rows]
+            L = np.einsum("pfd,pfd->p", Gpad, Gpad)  # squared Frobenius norm >= spectral^2
+            self._fpad = (Gpad, mask, rows, np.maximum(L, 1e-300))
+        return self._fpad
+
+    def batch_dual(self, cells, signs, B, iters=300, target=None):
+        """Batched upper bounds on ``max {b . u : u in closed cone, |u| <= 1}``.
+
+        For cone ``(cell, sign)`` with ``b = +-B[cell]``: cones with ``b`` inside the cell
+        are exact (``|b|``); the others run accelerated projected gradient on
+        ``min_{mu >= 0} |b + G^T mu|`` (any ``mu >= 0`` gives an upper bound, by weak
+        duality).  With ``target`` (default ``n lam``), a cone stops iterating once its
+        upper bound is below ``target (1 - 1e-9)`` or a feasible direction proves its value
+        above ``target``.  Returns ``(values, mu (m x f), exact)``.
+        """
+        Gpad, mask, _, L = self._facet_pad()
+        target = self.n * self.lamf if target is None else target
+        cells = np.asarray(cells, dtype=np.int64)
+        sg = np.where(np.asarray(signs) == 0, 1.0, -1.0)
+        b = sg[:, None] * B[cells]
+        G = Gpad[cells]
+        msk = mask[cells]
+        g = np.einsum("mfd,md->mf", G, b)
+        inside = np.all((g >= 0) | ~msk, axis=1)
+        mu = np.zeros(g.shape)
+        vals = np.linalg.norm(b, axis=1)
+        todo = np.nonzero(~inside & (vals > target * (1 - 1e-9)))[0]
+        if len(todo) == 0:
+            return vals, mu, inside
+        Gt, bt, Lt = G[todo], b[todo, :, None], L[cells[todo]][:, None]
+        GT = np.ascontiguousarray(Gt.transpose(0, 2, 1))
+        mt = np.zeros((len(todo), G.shape[1]))
+        z, tk = mt.copy(), np.ones(len(todo))
+        act = np.arange(len(todo))
+        done = 0
+        while done < iters and len(act):
+            Ga, GTa, ba, La = Gt[act], GT[act], bt[act], Lt[act]
+            ma, za, ta = mt[act], z[act], tk[act]
+            for _ in range(10):
+                res = ba + GTa @ za[:, :, None]
+                new = np.maximum(za - (Ga @ res)[:, :, 0] / La, 0.0)
+                tn = 0.5 * (1 + np.sqrt(1 + 4 * ta * ta))
+                za = new + ((ta - 1) / tn)[:, None] * (new - ma)
+                ma, ta = new, tn
+            done += 10
+            mt[act], z[act], tk[act] = ma, za, ta
+            u = (ba + GTa @ ma[:, :, None])[:, :, 0]
+            up = np.linalg.norm(u, axis=1)
+            feas = np.all((Ga @ u[:, :, None])[:, :, 0] >= -1e-12 * up[:, None] * np.sqrt(La), axis=1)
+            low = np.where(feas & (up > 0), np.einsum("md,md->m", ba[:, :, 0], u) / np.maximum(up, 1e-300), -np.inf)
+            keep = (up > target * (1 - 1e-9)) & ~(low > target * (1 + 1e-9))
+            act = act[keep]
+        mu[todo] = mt
+        vals[todo] = np.linalg.norm((bt + GT @ mt[:, :, None])[:, :, 0], axis=1)
+        return vals, mu, inside
+
     # -- certification -----------------------------------------------------------
-    def _rational_point(self, cones, U):
-        """Round ``U`` to a dyadic grid and push each ``u_c`` into its closed cone exactly."""
+    def _rational_point(self, cones, U, faces=None):
+        """Round ``U`` to a dyadic grid and push each ``u_c`` into its closed cone exactly.
+
+        Returns ``(Ui, den)``: integer vectors over the common denominator ``den``.  A face
+        cone (``faces[c] = (c2, h, p)``) is first projected exactly onto ``x_h . u = 0``
+        (denominator ``|x_h|^2``) and then pushed along the facet point ``p``.
+        """
         E = self.exact
         U = np.array(U, dtype=float).reshape(len(cones), self.dim)
         if U.size:
-            scale = np.max(np.linalg.norm(U, axis=1))
+            # relative to the largest u_c and to the data's natural scale |y| / |X|_2, so
+            # that a lone cone whose optimum is u = 0 is not reported as used
+            scale = max(float(np.max(np.linalg.norm(U, axis=1))), self.u_scale)
             U[np.linalg.norm(U, axis=1) <= _ZERO_REL * scale] = 0.0
         ints, k = to_grid(U.ravel()) if U.size else ([], 0)
         Ui = [ints[i * self.dim:(i + 1) * self.dim] for i in range(len(cones))]
@@ -431,34 +660,92 @@ class RegionProgram:
                     need = max(need, -(g // gp))  # ceil(-g / gp)
             if need:
                 Ui[idx] = [a + need * b for a, b in zip(u, p)]
-        return Ui, k
+        den = 1 << k
+        if faces:
+            Ui, den = self._onto_faces(cones, Ui, den, faces)
+        return Ui, den
 
-    def _certify(self, cones, U, status, solver, dual="cones") -> RegionOptimum:
+    def _onto_faces(self, cones, Ui, den, faces):
+        """Exact projection of the face cones' ``u_c`` onto their facets (see
+        :meth:`_rational_point`); all vectors end on one common denominator."""
+        Xl = self.exact.Xn.tolist()
+        scale = {}
+        for idx, c in enumerate(cones):
+            if c not in faces:
+                continue
+            _, h, p = faces[c]
+            xh = Xl[h]
+            hh = sum(v * v for v in xh)
+            u = Ui[idx]
+            xu = sum(a * b for a, b in zip(xh, u))
+            u = [hh * a - xu * b for a, b in zip(u, xh)]  # x_h . u = 0, denominator hh
+            D = self.patterns[cone_cell(c)]
+            need = 0
+            for i in range(self.n):
+                if self.exact.zero_rows[i]:
+                    continue
+                g = sum(a * b for a, b in zip(Xl[i], u))
+                if not D[i]:
+                    g = -g
+                if g < 0:
+                    gp = sum(a * b for a, b in zip(Xl[i], p))
+                    if not D[i]:
+                        gp = -gp
+                    # gp > 0 off the crossed class; on it g = 0 exactly
+                    need = max(need, -(g // gp))
+            if need:
+                u = [a + need * b for a, b in zip(u, p)]
+            Ui[idx] = u
+            scale[idx] = hh
+        L = 1
+        for hh in scale.values():
+            L = math.lcm(L, hh)
+        out = [[v * (L // scale.get(idx, 1)) for v in u] for idx, u in enumerate(Ui)]
+        return out, den * L
+
+    def _certify(self, cones, U, status, solver, dual="cones", faces=None) -> RegionOptimum:
         E = self.exact
-        Ui, k = self._rational_point(cones, U)
+        faces = faces or {}
+        Ui, uden = self._rational_point(cones, U, faces)
         Ds = [self.patterns[cone_cell(c)] for c in cones]
         ss = [cone_sign(c) for c in cones]
-        fn, fden = E.fitted(Ds, ss, Ui, k)
+        fn, fden = E.fitted(Ds, ss, Ui, den=uden)
         rn, rden = E.residual(fn, fden)
         loss = E.loss_of_residual(rn, rden)
         norm_sum = sum(_isqrt_ceil(sum(v * v for v in u)) for u in Ui)
-        upper = loss + 2 * self.lam * Fraction(norm_sum, 1 << k)
+        upper = loss + 2 * self.lam * Fraction(norm_sum, uden)
         r = np.array([v / rden for v in rn], dtype=float) if rden else np.zeros(self.n)
         # dual certificate
         mus = {}
         if dual == "all":
             Nmax = self._all_cones_dual(rn, rden, r, mus)
         else:
-            Nmax = Fraction(0)
+            # first pass with rounded NNLS multipliers; the exact least-squares multipliers
+            # (slower) only if that certificate is not tight enough
+            Ns, bs = {}, {}
             for c in cones:
-                b = cone_sign(c) * (self.patterns[cone_cell(c)] * r) @ self.X
-                N, mu_full = self._exact_cone_norm(c, b, rn, rden)
-                mus[c] = mu_full
-                Nmax = max(Nmax, N)
+                bs[c] = cone_sign(c) * (self.patterns[cone_cell(c)] * r) @ self.X
+            ld = getattr(self, "_last_dual", None)
+            self._last_dual = None
+            if ld is not None and ld[2] is not None and ld[0] == tuple(cones) and ld[1] == tuple(sorted(faces)):
+                Ns, mus = self._solver_multipliers(cones, faces, ld[2], rn, rden)
+            for c in cones:
+                if c not in Ns:
+                    Ns[c], mus[c] = self._exact_cone_norm(c, bs[c], rn, rden, faces.get(c), refine=False)
+            Nmax = max(Ns.values(), default=Fraction(0))
         t, lower = self._dual_bound(rn, rden, Nmax)
+        if dual != "all" and not gap_ok(lower, upper):
+            nl2 = (self.n * self.lam) ** 2
+            for c in cones:
+                if Ns[c] > nl2:
+                    Ns[c], mus[c] = self._exact_cone_norm(c, bs[c], rn, rden, faces.get(c))
+            Nmax = max(Ns.values(), default=Fraction(0))
+            t, lower = self._dual_bound(rn, rden, Nmax)
         value = float(upper)
-        u = {c: np.array([v / (1 << k) for v in Ui[i]], dtype=float) for i, c in enumerate(cones)}
-        u_exact = {c: tuple(Fraction(v, 1 << k) for v in Ui[i]) for i, c in enumerate(cones)}
+        u = {c: np.array([v / uden for v in Ui[i]], dtype=float) for i, c in enumerate(cones)}
+        zero = tuple(Fraction(0) for _ in range(self.dim))
+        u_exact = {c: (tuple(Fraction(v, uden) for v in Ui[i]) if any(Ui[i]) else zero)
+                   for i, c in enumerate(cones)}
         ok_gap = gap_ok(lower, upper)
         certified = status == "optimal" and ok_gap
         if certified:
@@ -469,29 +756,97 @@ class RegionProgram:
             reason = f"gap {float(upper - lower):.3g} exceeds {GAP_TOL:g} (1 + |V|)"
         fitted = self.y - r
         return RegionOptimum(cones, value, lower, upper, certified, status, reason, u, u_exact,
-                             mus, r, fitted, solver, self.lam, t)
+                             mus, r, fitted, solver, self.lam, t,
+                             faces={c: f[0] for c, f in faces.items()})
 
-    def _exact_cone_norm(self, c, b, rn, rden):
-        """Exact ``|s X^T D r + G^T mu|^2`` for a rationalised NNLS multiplier."""
+    def _solver_multipliers(self, cones, faces, zs, rn, rden):
+        """Exact squared dual norms for the solver's own multipliers.
+
+        Clarabel's stationarity for ``u_c`` reads ``-(2/n) s_c X^T D_c r - G_c^T z_c = z_u``
+        with ``|z_u| <= 2 lam``, so ``mu_c = (n/2) z_c`` is a candidate multiplier for the
+        dual condition ``|s_c X^T D_c r + G_c^T mu_c| <= n lam``.  All cones are checked at
+        once in exact integer arithmetic (one flint product); returns ``({c: N}, {c: mu})``
+        for the cones that pass, the others are left to :meth:`_exact_cone_norm`.
+        """
+        import flint
+
         E = self.exact
-        val, rows, mu = self.cone_dual_value(c, b)
+        nl2 = (self.n * self.lam) ** 2
+        k_ = len(cones)
+        mu_rows = np.zeros((k_, self.n))
+        for t, c in enumerate(cones):
+            z = np.maximum(np.asarray(zs[t], dtype=float), 0.0)
+            rows = self.facet_rows(cone_cell(c))
+            nr = len(rows)
+            if nr:
+                mu_rows[t, rows] = z[:nr]
+            if c in faces:  # the extra row -g_h: net multiplier on row h, either sign
+                mu_rows[t, faces[c][1]] -= z[nr]
+        if not np.all(np.isfinite(mu_rows)):
+            return {}, {}
+        top = float(np.max(np.abs(mu_rows))) if mu_rows.size else 0.0
+        kk = 60 - math.frexp(top)[1] if top > 0 else 0
+        Mi = np.rint(np.ldexp(mu_rows, kk)).astype(np.int64)
+        Dm = self.patterns[[cone_cell(c) for c in cones]]
+        Mi *= np.where(Dm, 1, -1)
+        V = (flint.fmpz_mat(Mi.tolist()) * E.Xf).tolist()
+        if not hasattr(E, "_Xl"):
+            E._Xl = E.Xn.tolist()
+        Xl = E._Xl
+        den = E.dx * rden
+        if kk >= 0:
+            scale_b, scale_v, dd = 1 << kk, rden, den << kk
+        else:
+            scale_b, scale_v, dd = 1, rden << -kk, den
+        Ns, mus = {}, {}
+        lhs, rhs = nl2.denominator, nl2.numerator * dd * dd
+        for t, c in enumerate(cones):
+            D = Dm[t]
+            s = cone_sign(c)
+            acc = [0] * self.dim
+            for i in range(self.n):
+                if D[i] and rn[i]:
+                    ri = rn[i] if s > 0 else -rn[i]
+                    row = Xl[i]
+                    for j in range(self.dim):
+                        acc[j] += row[j] * ri
+            num = [a * scale_b + int(v) * scale_v for a, v in zip(acc, V[t])]
+            sq = sum(x * x for x in num)
+            if sq * lhs <= rhs:
+                Ns[c] = Fraction(sq, dd * dd)
+                mus[c] = mu_rows[t].copy()
+        return Ns, mus
+
+    def _exact_cone_norm(self, c, b, rn, rden, face=None, refine=True):
+        """Exact ``|s X^T D r + G^T mu|^2`` for a rationalised NNLS multiplier (``mu >= 0``;
+        free on the crossed row ``h`` of a face ``(c2, h, p)``).  ``refine``: if the rounded
+        multiplier leaves the norm above ``n lam``, try exact least squares on its support."""
+        E = self.exact
+        nl = self.n * self.lamf
+        if float(np.linalg.norm(b)) <= nl * (1 - 1e-7):  # slack cone: mu = 0 suffices (checked exactly)
+            N0 = E.cone_vector_sq(self.patterns[cone_cell(c)], cone_sign(c), rn, rden)
+            if N0 <= (self.n * self.lam) ** 2:
+                return N0, np.zeros(self.n)
+        val, rows, mu = self.cone_dual_value(c, b, face)
+        free = face[1] if face is not None else None
         mu_full = np.zeros(self.n)
-        if len(rows) and np.any(mu > 0):
+        if len(rows) and np.any(mu != 0):
             mu_full[rows] = mu
             mi, kmu = to_grid(mu_full)
-            mi = [max(v, 0) for v in mi]
+            mi = [v if i == free else max(v, 0) for i, v in enumerate(mi)]
             # mu is in units of r; convert to the integer scale of rn (G^T mu has rn/rden units)
             N = E.cone_vector_sq(self.patterns[cone_cell(c)], cone_sign(c), rn, rden, mi, kmu)
-            if N > (self.n * self.lam) ** 2:  # tight cone: exact least squares on the NNLS support
-                ex = self._exact_multiplier(c, rn, rden, [int(i) for i in rows[mu > 0]])
+            if refine and N > (self.n * self.lam) ** 2:  # tight cone: exact least squares on the NNLS support
+                ex = self._exact_multiplier(c, rn, rden, [int(i) for i in rows[mu != 0]], free)
                 if ex is not None and ex[0] < N:
                     N, mu_full = ex
         else:
             N = E.cone_vector_sq(self.patterns[cone_cell(c)], cone_sign(c), rn, rden)
         return N, mu_full
 
-    def _exact_multiplier(self, c, rn, rden, supp):
-        """Exact ``min |b + G_B^T mu_B|^2`` over ``mu_B`` (normal equations), if ``mu_B >= 0``."""
+    def _exact_multiplier(self, c, rn, rden, supp, free=None):
+        """Exact ``min |b + G_B^T mu_B|^2`` over ``mu_B`` (normal equations), if ``mu_B >= 0``
+        (the multiplier of row ``free`` may have either sign)."""
         D = self.patterns[cone_cell(c)]
         s = cone_sign(c)
         rows = self.arr.rows_exact
@@ -501,7 +856,7 @@ class RegionProgram:
         M = _fq_mat([[sum((p * q for p, q in zip(gi, gj)), Fraction(0)) for gj in Gb] for gi in Gb])
         rhs = [-sum((p * q for p, q in zip(gi, b)), Fraction(0)) for gi in Gb]
         sol = _particular_solution(M, rhs)
-        if sol is None or any(v < 0 for v in sol):
+        if sol is None or any(v < 0 for v, i in zip(sol, supp) if i != free):
             return None
         v = [b[t] + sum((sol[k] * Gb[k][t] for k in range(len(supp))), Fraction(0)) for t in range(self.dim)]
         mu_full = np.zeros(self.n)
@@ -516,25 +871,74 @@ class RegionProgram:
         return self._pat_fmpz
 
     def _all_cones_dual(self, rn, rden, r, mus):
-        """Exact max over all K cones of the squared dual norm (with NNLS multipliers)."""
+        """Exact max over all K cones of the squared dual norm (with NNLS multipliers).
+
+        Cells whose unconstrained norm ``|X^T D r|`` is exactly ``<= n lam`` need no
+        multiplier.  For the others, multipliers from :meth:`batch_dual` are rounded and
+        every cone's norm ``|s X^T D r + G^T mu|^2`` is evaluated exactly in one integer
+        matrix product (flint); cones still above ``n lam`` get an NNLS multiplier and,
+        if needed, exact least squares (:meth:`_exact_cone_norm`).
+        """
+        import flint
+
         E = self.exact
         nl2 = (self.n * self.lam) ** 2
-        den2 = (E.dx * rden) ** 2
-        prods = E.cell_products(self._pattern_fmpz(), rn).tolist()
-        Nmax = Fraction(0)
-        for cell, row in enumerate(prods):
-            N0 = Fraction(sum(int(v) * int(v) for v in row), den2)
-            if N0 <= nl2:
-                Nmax = max(Nmax, N0)
+        den = E.dx * rden
+        den2 = den * den
+        prods = [[int(v) for v in row] for row in E.cell_products(self._pattern_fmpz(), rn).tolist()]
+        sq = [sum(v * v for v in row) for row in prods]
+        # n0max: largest exact N0 among cells at most n lam; the rest need multipliers
+        lim = nl2 * den2  # compare sq <= nl2 * den2 as Fractions
+        hard = [cell for cell in range(self.P) if sq[cell] > lim]
+        easy_max = max((sq[cell] for cell in range(self.P) if sq[cell] <= lim), default=0)
+        Nmax = Fraction(easy_max, den2)
+        if not hard:
+            return Nmax
+        B = np.array([[v / den for v in prods[cell]] for cell in hard], dtype=float)
+        Bfull = np.zeros((self.P, self.dim))
+        Bfull[hard] = B
+        cc = np.repeat(np.array(hard, dtype=np.int64), 2)
+        ss = np.tile(np.array([0, 1]), len(hard))
+        _, mu, _ = self.batch_dual(cc, ss, Bfull)
+        Gpad, mask, frows, _ = self._facet_pad()
+        # rounded multipliers on one dyadic grid 2^-k (relative 2^-60 to the largest),
+        # signs (2 D_i - 1) folded in; a cone whose check fails is redone individually
+        m = len(cc)
+        mu = np.where(mask[cc], np.maximum(mu, 0.0), 0.0)
+        top = float(np.max(mu)) if mu.size else 0.0
+        k = 60 - math.frexp(top)[1] if top > 0 else 0
+        Mi = np.rint(np.ldexp(mu, k)).astype(np.int64)
+        Mi *= np.where(np.take_along_axis(self.patterns[cc], frows[cc], axis=1), 1, -1)
+        Mrows = np.zeros((m, self.n), dtype=np.int64)
+        np.add.at(Mrows, (np.repeat(np.arange(m), frows.shape[1]), frows[cc].ravel()), (Mi * mask[cc]).ravel())
+        Bsel = flint.fmpz_mat([prods[int(c)] if s == 0 else [-v for v in prods[int(c)]]
+                               for c, s in zip(cc.tolist(), ss.tolist())])
+        V = flint.fmpz_mat(Mrows.tolist()) * E.Xf
+        # vec = Bsel / (dx rden) + V / (dx 2^k) = (Bsel 2^k + V rden) / (dx rden 2^k)
+        num = (Bsel * (1 << k) + V * rden).tolist()
+        dd2 = (den << k) ** 2
+        lhs = nl2.denominator
+        rhs = nl2.numerator * dd2
+        fails, best = [], 0
+        for t in range(m):
+            sq_t = sum(int(x) * int(x) for x in num[t])
+            c = 2 * int(cc[t]) + int(ss[t])
+            if sq_t * lhs > rhs:
+                fails.append(c)
                 continue
-            bf = np.array([float(Fraction(int(v), E.dx * rden)) for v in row])
-            for s in (0, 1):
-                c = 2 * cell + s
-                b = bf if s == 0 else -bf
-                N, mu_full = self._exact_cone_norm(c, b, rn, rden)
-                if np.any(mu_full > 0):
-                    mus[c] = mu_full
-                Nmax = max(Nmax, N)
+            best = max(best, sq_t)
+            if Mi[t].any():
+                cell = int(cc[t])
+                mu_full = np.zeros(self.n)
+                mu_full[frows[cell][mask[cell]]] = mu[t][mask[cell]]
+                mus[c] = mu_full
+        Nmax = max(Nmax, Fraction(best, dd2))
+        for c in fails:
+            b = Bfull[cone_cell(c)] * cone_sign(c)
+            N, mu_full = self._exact_cone_norm(c, b, rn, rden)
+            if np.any(mu_full > 0):
+                mus[c] = mu_full
+            Nmax = max(Nmax, N)
         return Nmax
 
     def _dual_bound(self, rn, rden, Nmax):
@@ -574,10 +978,10 @@ class RegionProgram:
                         opt = opt2
             opt.method = "all_cones"
             return self._prune(opt)
-        batch = batch or max(5, self.n // 2)
+        batch = batch or max(5, self.n)
         work = set()
         r = self.y.copy()
-        for _, c in self.scan(r)[: 2 * batch]:
+        for _, c in self.scan(r, limit=2 * batch, iters=40)[: 2 * batch]:
             work.add(c)
         if not work:  # zero network is optimal: every cone satisfies the dual condition
             opt = self._certify((), np.zeros((0, self.dim)), "optimal", self.solver, dual="all")
@@ -592,8 +996,11 @@ class RegionProgram:
             if status not in ("optimal", "optimal_inaccurate"):
                 break
             r = self.y - sum(self.A(c) @ U[i] for i, c in enumerate(cones))
-            viol = self.scan(r)
+            viol = self.scan(r, limit=batch + len(work), iters=40)
             new = [c for _, c in viol if c not in work][:batch]
+            if not new and it < max_iter:  # confirm with the full-accuracy screen before stopping
+                viol = self.scan(r, limit=batch + len(work))
+                new = [c for _, c in viol if c not in work][:batch]
             if verbose:
                 print(f"iter {it}: |W|={len(work)} violators={len(viol)}")
             if not new or it >= max_iter:
@@ -618,7 +1025,10 @@ class RegionProgram:
     def _prune(self, opt, max_used=60):
         """Drop used cones one at a time (smallest ``|u_c|`` first) while ``V`` stays within
         the certified gap: an interior-point solver splits a neuron lying on a shared face
-        between the adjacent cones; the pruned optimum has one neuron per direction."""
+        between the adjacent cones; the pruned optimum has one neuron per direction.
+
+        The result's ``upper`` (and primal point, residual) is the pruned programme's; its
+        ``lower``, ``mu`` and ``dual_scale`` are the all-cones dual certificate of ``opt``."""
         used = opt.cones_used
         if not opt.certified or len(used) <= 1 or len(used) > max_used:
             return opt
@@ -634,12 +1044,16 @@ class RegionProgram:
                 best = trial
         if best is None:
             return opt
-        cones = tuple(sorted(S))
-        U = np.array([best.u[c] for c in cones])
-        new = self._certify(cones, U, best.status, self.solver, dual="all")
-        if not new.certified:
+        # The pruned point is feasible for V*, so best.upper bounds V* from above, and the
+        # all-cones dual bound of the unpruned optimum (opt.lower) still bounds it from
+        # below: no second pass over all K cones is needed.
+        if not gap_ok(opt.lower, best.upper):
             return opt
-        new.method, new.iterations = opt.method, opt.iterations
+        import dataclasses
+
+        new = dataclasses.replace(best, lower=opt.lower, certified=True, reason="",
+                                  mu=opt.mu, dual_scale=opt.dual_scale,
+                                  method=opt.method, iterations=opt.iterations)
         return new
 
     # -- width-m optimum ----------------------------------------------------------
@@ -719,78 +1133,97 @@ def _clarabel_settings(tol=1e-11):
     return st
 
 
-def _clarabel_region(prog: RegionProgram, cones):
+def _clarabel_region(prog: RegionProgram, cones, faces=None):
     """Candidate for ``V(S)`` from Clarabel on a directly assembled conic form.
 
     Variables ``(u, t)`` with ``(1/n)|A u - y|^2 + 2 lam sum t`` (dense ``A^T A``) for small
     programmes; with more unknowns than samples the residual ``e = A u - y`` is a variable
-    so that the quadratic term stays diagonal and sparse.
+    so that the quadratic term stays diagonal and sparse.  The constraint matrix is built
+    as one set of COO triplets (no per-block sparse matrices).  A face cone (``faces[c]``)
+    gets one more nonnegative row, ``-g_h . u >= 0``, next to ``g_h . u >= 0``.
     """
     import clarabel
 
+    faces = faces or {}
     k, p, n = len(cones), prog.dim, prog.n
     A = np.hstack([prog.A(c) for c in cones])
     resid_form = k * p > 2 * n
     ne = n if resid_form else 0
     N = k * p + k + ne
     if resid_form:
-        Pcsc = sp.csc_matrix((np.full(n, 2.0 / n), (np.arange(k * p + k, N), np.arange(k * p + k, N))),
-                             shape=(N, N))
+        idx = np.arange(k * p + k, N)
+        Pcsc = _csc(np.full(n, 2.0 / n), idx, idx, N, N)
         q = np.concatenate([np.zeros(k * p), np.full(k, 2.0 * prog.lamf), np.zeros(n)])
     else:
-        Pm = np.zeros((N, N))
-        Pm[: k * p, : k * p] = (2.0 / n) * (A.T @ A)
-        Pcsc = sp.csc_matrix(np.triu(Pm))
+        Q = np.triu((2.0 / n) * (A.T @ A))
+        qi, qj = np.nonzero(Q)
+        Pcsc = _csc(Q[qi, qj], qi, qj, N, N)
         q = np.concatenate([-(2.0 / n) * (A.T @ prog.y), np.full(k, 2.0 * prog.lamf)])
-    blocks, nn = [], 0
-    if not resid_form and N <= 200:  # small: dense assembly is cheaper than sparse
-        Gs = [prog.G(c) for c in cones]
-        nn = sum(len(G) for G in Gs)
-        Acon = np.zeros((nn + k * (p + 1), N))
-        row = 0
-        for i, G in enumerate(Gs):
-            Acon[row:row + len(G), i * p:(i + 1) * p] = -G
-            row += len(G)
-        for i in range(k):
-            Acon[row, k * p + i] = -1.0
-            Acon[row + 1:row + 1 + p, i * p:(i + 1) * p] = -np.eye(p)
-            row += p + 1
-        blocks = [Acon]
-    if blocks:
-        pass
-    elif resid_form:  # A u - e = y  (zero cone)
-        blocks.append(sp.hstack([sp.csr_matrix(A), sp.csr_matrix((n, k)), -sp.identity(n)]))
-    for i, c in enumerate(cones if not blocks or resid_form else ()):
-        G = prog.G(c)
+    R, C, V = [], [], []
+    row = 0
+    if resid_form:  # A u - e = y  (zero cone)
+        ai, aj = np.nonzero(A)
+        R += [ai, np.arange(n)]
+        C += [aj, np.arange(k * p + k, N)]
+        V += [A[ai, aj], -np.ones(n)]
+        row = n
+    nn = 0
+    zrows = []
+    for i, c in enumerate(cones):
+        G = prog.G_face(c, faces.get(c))
+        zrows.append((row, len(G)))
         if len(G):
-            blocks.append(sp.csr_matrix((-G.ravel(), (np.repeat(np.arange(len(G)), p),
-                                                      np.tile(np.arange(i * p, (i + 1) * p), len(G)))),
-                                        shape=(len(G), N)))
-            nn += len(G)
-    if len(blocks) == 1 and isinstance(blocks[0], np.ndarray):
-        Acsc = sp.csc_matrix(blocks[0])
-    else:
-        Acsc = _sparse_soc_rows(blocks, k, p, N)
-    b = np.zeros(Acsc.shape[0])
+            m = len(G)
+            R.append(np.repeat(np.arange(row, row + m), p))
+            C.append(np.tile(np.arange(i * p, (i + 1) * p), m))
+            V.append(-G.ravel())
+            row += m
+            nn += m
+    # second-order cones (t_i, u_i)
+    base = row + (p + 1) * np.arange(k)
+    R.append(base)
+    C.append(k * p + np.arange(k))
+    V.append(-np.ones(k))
+    R.append((base[:, None] + 1 + np.arange(p)[None, :]).ravel())
+    C.append(np.arange(k * p))
+    V.append(-np.ones(k * p))
+    rows_total = row + k * (p + 1)
+    Acsc = _csc(np.concatenate(V), np.concatenate(R), np.concatenate(C), rows_total, N)
+    b = np.zeros(rows_total)
     if resid_form:
         b[:n] = prog.y
     cone_spec = ([clarabel.ZeroConeT(n)] if resid_form else []) + \
         ([clarabel.NonnegativeConeT(nn)] if nn else []) + [clarabel.SecondOrderConeT(p + 1)] * k
-    return _run_clarabel(Pcsc, q, Acsc, b, cone_spec, k, p, N)
+    U, status, z = _run_clarabel(Pcsc, q, Acsc, b, cone_spec, k, p, N, want_z=True)
+    # multipliers of G_c u_c >= 0 for the certificate: mu_c = (n/2) z (see _certify)
+    prog._last_dual = (tuple(cones), tuple(sorted(faces)), None if z is None else
+                       [0.5 * n * z[r0:r0 + m] for r0, m in zrows])
+    return U, status
 
 
-def _sparse_soc_rows(blocks, k, p, N):
-    ri = np.concatenate([[i * (p + 1)] + list(range(i * (p + 1) + 1, (i + 1) * (p + 1))) for i in range(k)])
-    ci = np.concatenate([[k * p + i] + list(range(i * p, (i + 1) * p)) for i in range(k)])
-    blocks.append(sp.csr_matrix((-np.ones(len(ri)), (ri, ci)), shape=(k * (p + 1), N)))
-    return sp.vstack(blocks).tocsc()
+def _csc(data, rows, cols, nr, nc):
+    """CSC matrix from triplets without duplicates (sorted by column, then row), built
+    directly from ``(data, indices, indptr)``: cheaper than scipy's COO conversion."""
+    order = np.lexsort((rows, cols))
+    cols = np.asarray(cols, dtype=np.int64)[order]
+    indptr = np.zeros(nc + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=nc), out=indptr[1:])
+    return sp.csc_matrix((np.asarray(data, dtype=float)[order], np.asarray(rows, dtype=np.int64)[order], indptr),
+                         shape=(nr, nc))
 
 
-def _run_clarabel(Pcsc, q, Acsc, b, cone_spec, k, p, N):
+def _run_clarabel(Pcsc, q, Acsc, b, cone_spec, k, p, N, want_z=False):
     import clarabel
 
-    for tol in (1e-11, 1e-9):  # retry once with looser tolerances if not fully solved
-        solver = clarabel.DefaultSolver(Pcsc, q, Acsc, b, cone_spec, _clarabel_settings(tol))
+    # without equilibration first (faster and, on these small well-scaled programmes, more
+    # accurate); retry with equilibration, then with looser tolerances, if not fully solved
+    for tol, equil in ((1e-11, False), (1e-11, True), (1e-9, True)):
+        settings = _SETTINGS.get((tol, equil))
+        if settings is None:
+            settings = _SETTINGS[(tol, equil)] = _clarabel_settings(tol)
+            settings.equilibrate_enable = equil
+            settings.max_threads = 1
+        solver = clarabel.DefaultSolver(Pcsc, q, Acsc, b, cone_spec, settings)
         sol = solver.solve()
         status = _CLARABEL_STATUS.get(str(sol.status).split(".")[-1], str(sol.status).split(".")[-1])
         if status == "optimal":
@@ -798,18 +1231,26 @@ def _run_clarabel(Pcsc, q, Acsc, b, cone_spec, k, p, N):
     x = np.array(sol.x)
     if not np.all(np.isfinite(x)):
         x = np.zeros(N)
+    if want_z:
+        z = np.array(sol.z)
+        return x[: k * p].reshape(k, p), status, (z if np.all(np.isfinite(z)) else None)
     return x[: k * p].reshape(k, p), status
 
 
-def _cvxpy_region(prog: RegionProgram, cones, solver):
+_SETTINGS = {}
+
+
+def _cvxpy_region(prog: RegionProgram, cones, solver, faces=None):
     """Candidate for ``V(S)`` from a fresh cvxpy problem (the authors' approach)."""
     import cvxpy as cp
 
+    faces = faces or {}
     name = "CLARABEL" if solver == "cvxpy" else solver.split(":", 1)[1].upper()
     us = [cp.Variable(prog.dim) for _ in cones]
     f = sum(prog.A(c) @ u for c, u in zip(cones, us))
     obj = cp.sum_squares(f - prog.y) / prog.n + 2 * prog.lamf * sum(cp.norm(u, 2) for u in us)
     cons = [prog.G(c, np.nonzero(prog.nz)[0]) @ u >= 0 for c, u in zip(cones, us)]
+    cons += [prog.X[faces[c][1]] @ u == 0 for c, u in zip(cones, us) if c in faces]
     pr = cp.Problem(cp.Minimize(obj), cons)
     try:
         pr.solve(solver=name)

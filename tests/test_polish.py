@@ -1,0 +1,94 @@
+"""Polish path for float networks: classify.certify_network and check_network's fallback."""
+
+import math
+from fractions import Fraction
+
+import pytest
+
+import landscape.regions as regions
+from landscape.classify import Verdict, certify_network, check_network
+from landscape.convex import RegionProgram
+from landscape.data import Dataset
+
+ORTHO = Dataset.from_arrays([[1, 0], [0, 1]], [1, -1])        # optimum u = (4/9, 0), (0, -4/9)
+SPUR = Dataset.from_arrays([[1, 0], [-1, 1], [-1, -1]], [1, 2, 2])
+IRR = Dataset.from_arrays([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 1, -1])
+
+
+def _irrational_optimum():
+    up = (1 - 0.3 / math.sqrt(2)) * math.sqrt(2)      # |u_+| = sqrt 2 - n lam
+    a = [math.sqrt(up), -math.sqrt(0.7)]
+    W = [[up / a[0] / math.sqrt(2), up / a[0] / math.sqrt(2), 0.0], [0.0, 0.0, math.sqrt(0.7)]]
+    return a, W
+
+
+def test_rational_optimum_is_checked_exactly():
+    a, W = [0.6666666666, -0.6666666667], [[0.6666666667, 0.0], [0.0, 0.6666666666]]
+    nc = certify_network(ORTHO, "5/18", a, W)
+    assert nc.region.certified
+    assert nc.region.lower <= Fraction(65, 81) <= nc.region.upper      # V(S) = V* = 65/81
+    assert nc.optimum == ([Fraction(2, 3), Fraction(-2, 3)], [[Fraction(2, 3), 0], [0, Fraction(2, 3)]])
+    assert nc.optimum_verdict.verdict == "global_minimum"
+    lo, hi = nc.excess_bounds
+    assert lo <= nc.loss - Fraction(65, 81) <= hi
+    assert nc.loss > Fraction(65, 81)           # the float network is not the minimiser ...
+    assert float(hi) < 1e-9                     # ... but within 1e-9 of its value
+    assert nc.u_distance < 1e-5                 # solver accuracy in the flat directions
+
+
+def test_irrational_optimum_is_not_certified_pointwise():
+    a, W = _irrational_optimum()
+    prog = RegionProgram(IRR, "1/10")
+    nc = certify_network(IRR, "1/10", a, W, prog=prog)
+    assert nc.region.certified and nc.optimum is None and nc.optimum_verdict is None
+    assert "cannot certify" in nc.summary
+    # exact V(S) = 1/3 (sqrt 2 - ... ): check the bounds against the closed form
+    exact = (1 / 3) * (0.3 / math.sqrt(2)) ** 2 * 2 + (1 / 3) * 0.09 + 0.2 * ((math.sqrt(2) - 0.3) + 0.7)
+    assert float(nc.region.lower) - 1e-12 <= exact <= float(nc.region.upper) + 1e-12
+    # both neurons lie exactly on hyperplanes (zero coordinates): said so, alternatives solved
+    assert all(nrn["on_hyperplane"] for nrn in nc.neurons)
+    assert nc.alternatives and all(alt["lower"] >= nc.region.lower - Fraction(1, 10**9)
+                                   for alt in nc.alternatives if "lower" in alt)
+    v = check_network(IRR, "1/10", a, W, prog=prog)
+    assert v.verdict == "undecided" and "cannot certify" in v.reason
+    assert v.certificate["polish"]["V_certified"]
+
+
+def test_near_facet_neuron_is_reported():
+    ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, 0])
+    nc = certify_network(ds, "1/10", [0.9], [[0.9, 1e-10]])
+    assert nc.neurons[0]["near_facet_rows"] == [1] and not nc.neurons[0]["on_hyperplane"]
+    assert "within" in nc.summary
+
+
+def test_spurious_float_minimum_polishes_to_exact_spurious():
+    nc = certify_network(SPUR, "5/27", [2 / 3], [[2 / 3, 0.0]])
+    assert nc.optimum_verdict.verdict == "spurious_local_minimum"
+    v = check_network(SPUR, "5/27", [2 / 3], [[2 / 3, 0.0]])
+    # the float point itself is never upgraded without a certificate about *it*
+    assert v.verdict in ("undecided", "spurious_local_minimum")
+    if v.verdict == "undecided":
+        assert v.certificate["polish"]["optimum_verdict"]["verdict"] == "spurious_local_minimum"
+    else:
+        assert v.checks.get("region_fallback") == "spurious_local_minimum"
+
+
+def test_region_fallback_hook(monkeypatch):
+    a, W = _irrational_optimum()
+    prog = RegionProgram(IRR, "1/10")
+    called = []
+
+    def fake(ds, lam, a, W, prog=None):
+        called.append(True)
+        return Verdict("global_minimum", 0.0, Fraction(0), {"type": "region_global"}, "region certificate")
+
+    monkeypatch.setattr(regions, "region_verdict", fake, raising=False)
+    v = check_network(IRR, "1/10", a, W, prog=prog)
+    assert called and v.verdict == "global_minimum" and "pointwise exact test undecided" in v.reason
+    # without the hook the verdict stays undecided
+    monkeypatch.delattr(regions, "region_verdict")
+    v = check_network(IRR, "1/10", a, W, prog=prog)
+    assert v.verdict == "undecided"
+    # fallback=False skips both the hook and the polish
+    v = check_network(IRR, "1/10", a, W, prog=prog, fallback=False)
+    assert v.verdict == "undecided" and "polish" not in v.certificate
