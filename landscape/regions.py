@@ -207,6 +207,7 @@ class Landscape:
         self.max_supports = max_supports
         self.force_sampling = force_sampling
         self._solves = {}
+        self._faces = {}  # (support, cone, neighbour) -> face programme optimum
         self._classes = {}  # (support, m) -> SupportClass
         self._spurious = {}  # (support, m) -> "spurious" | "uncertified" | "not"
         self._samples = {}  # m -> sampled proportions
@@ -222,6 +223,13 @@ class Landscape:
         if key not in self._solves:
             self._solves[key] = self.prog.solve(key)
         return self._solves[key]
+
+    def V_face(self, cones, c, nb):
+        """Certified ``V(S)`` with ``u_c`` restricted to the facet shared with cone ``nb``."""
+        key = (tuple(sorted(set(int(x) for x in cones))), int(c), int(nb))
+        if key not in self._faces:
+            self._faces[key] = self.prog.solve(key[0], faces={key[1]: key[2]})
+        return self._faces[key]
 
     def L_star(self, m):
         if m not in self._width:
@@ -364,10 +372,10 @@ class Landscape:
                 return None, {"type": "cone_may_be_unused", "cone": c}
             checks.append({"without": c, "lower": lower_alt})
             for nb in self._neighbour_cones(c):
-                alt = self.V(rest + [nb])
-                if not (alt.certified and alt.lower > opt.upper):
+                face = self.V_face(S, c, nb)
+                if not (face.certified and face.lower > opt.upper):
                     return None, {"type": "minimiser_may_touch_facet", "cone": c, "neighbour": nb}
-                checks.append({"swap": [c, nb], "lower": alt.lower})
+                checks.append({"face": [c, nb], "lower": face.lower})
         return True, {"type": "interior_minimum", "upper_V": opt.upper, "checks": checks}
 
     def _facet_functional_vanishes(self, cell, i):
@@ -411,9 +419,13 @@ class Landscape:
         can cross a facet it lies on into the neighbouring cone ``c'`` exactly when
         ``V((S \ {c}) | {c'}) < V(S)``.
 
+        Facet contact is decided by the face programme: ``V`` with ``u_c`` restricted to
+        the facet equals ``V(S)`` within the certified tolerance (a minimiser lies on it),
+        or is certifiably larger (none does).
+
         Returns a dict naming the move, ``False`` when no move decreases ``V`` (a local
-        minimum of the full landscape), or ``None`` when facet membership or a bound is too
-        close to call.
+        minimum of the full landscape), or ``None`` when a comparison could not be
+        certified.
         """
         prog = self.prog
         used = sorted(opt.cones_used)
@@ -429,24 +441,22 @@ class Landscape:
                     move["decrease_at_least"] = opt.lower - alt.upper
             return move
         undecided = False
+        tol = _tol(opt.upper)
         for c in used:
-            u = np.asarray(opt.u[c], dtype=float)
-            nu = float(np.linalg.norm(u))
             for nb in self._neighbour_cones(c):
-                crossed = np.nonzero(prog.patterns[cone_cell(c)] != prog.patterns[cone_cell(nb)])[0]
-                x = prog.X[crossed[0]]
-                slack = abs(float(x @ u)) / (nu * float(np.linalg.norm(x)))
-                if slack > 1e-5:
-                    continue  # strictly inside with respect to this facet
-                if slack > 1e-10:
-                    undecided = True  # too close to call membership of the facet
+                face = self.V_face(S, c, nb)
+                if face.certified and face.lower > opt.upper:
+                    continue  # certifiably no minimiser on this facet
+                if not (face.certified and face.upper <= opt.lower + tol):
+                    undecided = True  # facet contact could not be decided
                     continue
-                T = sorted((set(S) - {c}) | {nb})
+                T = sorted((set(S) - {c}) | {nb})  # the minimiser lies on the facet: cross it
                 alt = self.V(T)
-                if alt.certified and alt.upper < opt.lower - _tol(opt.upper):
+                if alt.certified and alt.upper < opt.lower - tol:
                     return {"move": "cross", "from": c, "to": nb, "region": T,
-                            "decrease_at_least": opt.lower - alt.upper}
-                if not (alt.certified and alt.lower >= opt.upper - _tol(opt.upper)):
+                            "decrease_at_least": opt.lower - alt.upper,
+                            "facet_value": {"lower": face.lower, "upper": face.upper}}
+                if not (alt.certified and alt.lower >= opt.upper - tol):
                     undecided = True
         return None if undecided else False
 
