@@ -545,6 +545,16 @@ class Landscape:
         return WidthRow(m, self.K, Ls, P_global, P_spurious, P_bad, P_stat, unc, method,
                         time.perf_counter() - t0, closed, examples)
 
+    def exact_cost(self, m):
+        """Supports to solve for each exact proportion at width ``m`` (no solving)."""
+        K, n = self.K, self.prog.n
+        upto = lambda top: sum(math.comb(K, k) for k in range(1, min(top, K) + 1))  # noqa: E731
+        return {
+            "global": 2 ** len(self.active_cones()) if m >= self.m0 else upto(m),
+            "spurious": upto(min(m, n)),
+            "bad": 0 if m > K else math.comb(K, m),
+        }
+
     def _zero(self):
         return Fraction(0) if self.measure.exact else 0.0
 
@@ -733,6 +743,13 @@ def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_suppor
         if int(m) < 1:
             raise InputError(f"width must be at least 1, got {m}")
     land = Landscape(ds, lam, measure=measure, samples=samples, seed=seed, max_supports=max_supports)
+    if not samples:  # refuse before any work if some width needs sampling
+        for m in widths:
+            need = land.exact_cost(int(m))
+            worst = max(need, key=need.get)
+            if need[worst] > max_supports:
+                raise TooLargeError(f"exact {worst} at width {m} (supports to solve)", need[worst], max_supports,
+                                    "--max-supports, or sample with --samples N")
     rows = [land.row(int(m)) for m in widths]
     m_eps = land.smallest_width(eps)
     n, d = ds.n, ds.dim
