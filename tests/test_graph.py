@@ -119,7 +119,7 @@ def test_cone_neighbours_are_facet_crossings_or_sign_flips():
 
 
 def test_benign_share_rises_and_agrees_with_landscape_rows():
-    ds, lam = load_dataset("data/examples/orthonormal_n3.json"), "1/10"
+    ds, lam = load_dataset("data/examples/orthonormal_spurious.json"), "17/100"
     land = Landscape(ds, lam)
     shares = []
     for m in (1, 2, 3):
@@ -254,3 +254,15 @@ def test_cli_graph(tmp_path, capsys):
     assert main(["graph", "data/examples/teacher_n4_d3.json", "--lam", "1/100", "--width", "4"]) == 2
     err = capsys.readouterr().err
     assert "--max-nodes" in err and len(err.strip().splitlines()) == 2
+
+
+@pytest.mark.parametrize("m", [1, 2])
+def test_all_positive_orthonormal_landscape_is_benign(m):
+    """Orthonormal data with positive labels: one all-active neuron is the optimum and every
+    region descends to it (partial patterns cross into more active cells, negative neurons
+    shrink to zero and regrow)."""
+    ds = load_dataset("data/examples/orthonormal_n3.json")
+    assert all(v > 0 for v in ds.y_exact)
+    rg = region_graph(ds, "1/10", m)
+    assert rg.is_benign() and rg.basins() == []
+    assert rg.benign_share("uniform") == 1
