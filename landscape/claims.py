@@ -1,0 +1,398 @@
+"""A catalogue of literature claims, each checkable on a small instance.
+
+Every claim is a small function registered with :func:`claim`; it builds its instance,
+computes the *expected* result independently of the code under test where it can (a
+formula, a brute-force count, a published value) and the *observed* result with the
+library, and returns an :class:`Outcome`.  :func:`run_claims` runs a selection and never
+raises: a claim whose modules are missing from this version is ``unavailable``, one that
+raises is ``error`` (with the message), otherwise ``pass`` or ``fail``.
+
+``landscape verify [CLAIM ...]`` prints one row per claim: name, citation, instance,
+expected, observed, status.
+
+Examples
+--------
+>>> rows = run_claims(["cover"])
+>>> rows[0].status, rows[0].citation.startswith("Cover")
+('pass', True)
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import InputError
+
+__all__ = ["Claim", "Outcome", "ClaimRow", "CLAIMS", "claim", "run_claims", "zaslavsky_brute_force"]
+
+
+@dataclass
+class Outcome:
+    """What a claim's check found: expected and observed as text, and whether they agree."""
+
+    expected: str
+    observed: str
+    passed: bool | None  # None: the check ran but could not decide (e.g. a run did not converge)
+
+
+@dataclass(frozen=True)
+class Claim:
+    name: str
+    citation: str
+    instance: str
+    check: object  # callable () -> Outcome
+    requires: tuple = ()
+
+
+@dataclass
+class ClaimRow:
+    """One line of the ``verify`` table."""
+
+    name: str
+    citation: str
+    instance: str
+    expected: str
+    observed: str
+    status: str  # pass, fail, undecided, error, unavailable
+    seconds: float
+
+    def to_json_obj(self):
+        return dict(self.__dict__)
+
+
+CLAIMS: dict = {}
+
+
+def claim(name, citation, instance, requires=()):
+    """Register the decorated function ``() -> Outcome`` as the claim ``name``.
+
+    ``requires`` lists ``"module:attribute"`` names that must import for the claim to run.
+    """
+
+    def register(fn):
+        if name in CLAIMS:
+            raise ValueError(f"claim {name!r} registered twice")
+        CLAIMS[name] = Claim(name, citation, instance, fn, tuple(requires))
+        return fn
+
+    return register
+
+
+def _available(requires):
+    for target in requires:
+        module, _, attr = target.partition(":")
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            return False
+        if attr and not hasattr(mod, attr):
+            return False
+    return True
+
+
+def run_claims(names=None) -> list:
+    """Run the named claims (all if ``names`` is empty) and return :class:`ClaimRow` s.
+
+    Raises :class:`InputError` for an unknown claim name.
+    """
+    names = list(names or CLAIMS)
+    unknown = [n for n in names if n not in CLAIMS]
+    if unknown:
+        raise InputError(f"unknown claim {unknown[0]!r}; choose from {', '.join(CLAIMS)}")
+    rows = []
+    for n in names:
+        c = CLAIMS[n]
+        t0 = time.perf_counter()
+        if not _available(c.requires):
+            rows.append(ClaimRow(n, c.citation, c.instance, "", "needs " + ", ".join(c.requires),
+                                 "unavailable", 0.0))
+            continue
+        try:
+            out = c.check()
+            status = "undecided" if out.passed is None else ("pass" if out.passed else "fail")
+            rows.append(ClaimRow(n, c.citation, c.instance, out.expected, out.observed, status,
+                                 time.perf_counter() - t0))
+        except Exception as exc:  # reported, never hidden
+            rows.append(ClaimRow(n, c.citation, c.instance, "", f"{type(exc).__name__}: {exc}".splitlines()[0],
+                                 "error", time.perf_counter() - t0))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Exact helpers (independent of landscape.arrangement)
+# ---------------------------------------------------------------------------
+
+
+def _rank(vectors):
+    """Exact rank of a list of rational vectors (Gaussian elimination over Fraction)."""
+    rows = [[Fraction(v) for v in vec] for vec in vectors]
+    rank, col = 0, 0
+    ncols = len(rows[0]) if rows else 0
+    while rank < len(rows) and col < ncols:
+        pivot = next((i for i in range(rank, len(rows)) if rows[i][col] != 0), None)
+        if pivot is None:
+            col += 1
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for i in range(rank + 1, len(rows)):
+            if rows[i][col] != 0:
+                f = rows[i][col] / rows[rank][col]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[rank])]
+        rank += 1
+        col += 1
+    return rank
+
+
+def _distinct_hyperplanes(rows):
+    """Normals of the distinct hyperplanes ``{w : x . w = 0}`` (zero rows dropped)."""
+    seen, out = set(), []
+    for r in rows:
+        r = [Fraction(v) for v in r]
+        if all(v == 0 for v in r):
+            continue
+        lead = next(v for v in r if v != 0)
+        key = tuple(v / lead for v in r)  # parallel and antiparallel rows: one hyperplane
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def zaslavsky_brute_force(rows) -> int:
+    """Number of cells of the central arrangement of ``rows``, by Zaslavsky's theorem.
+
+    ``sum over subsets B of the distinct hyperplanes of (-1)^(|B| - rank B)``; exponential,
+    for tests (at most ~15 hyperplanes).
+
+    >>> zaslavsky_brute_force([[1, 0], [0, 1], [1, 1], [2, 2], [0, 0]])   # 3 lines in R^2
+    6
+    """
+    H = _distinct_hyperplanes(rows)
+    if len(H) > 16:
+        raise InputError(f"brute-force Zaslavsky count needs at most 16 hyperplanes, got {len(H)}")
+
+    def reduce(vec, basis):  # basis: list of (pivot, vector with 1 at pivot)
+        vec = list(vec)
+        for piv, b in basis:
+            if vec[piv] != 0:
+                f = vec[piv]
+                vec = [x - f * y for x, y in zip(vec, b)]
+        return vec
+
+    def walk(i, size, basis):  # subsets of H[i:] added to a subset of size `size`
+        if i == len(H):
+            return (-1) ** (size - len(basis))
+        total = walk(i + 1, size, basis)  # without H[i]
+        v = reduce(H[i], basis)
+        piv = next((j for j, x in enumerate(v) if x != 0), None)
+        if piv is None:
+            return total + walk(i + 1, size + 1, basis)
+        v = [x / v[piv] for x in v]
+        new = [(p, [x - b[piv] * y for x, y in zip(b, v)]) for p, b in basis] + [(piv, v)]
+        return total + walk(i + 1, size + 1, new)
+
+    return walk(0, 0, [])
+
+
+def _cover(n, d):
+    return 2 * sum(math.comb(n - 1, k) for k in range(d))
+
+
+# ---------------------------------------------------------------------------
+# The claims
+# ---------------------------------------------------------------------------
+
+_COVER_CASES = [(6, 2, False), (9, 3, False), (12, 4, False), (8, 2, True), (10, 3, True)]
+
+
+@claim("cover", "Cover (1965), IEEE Trans. Electron. Comput. EC-14, Thm 1",
+       "Gaussian X, seed 0: (n,d) = " + ", ".join(f"({n},{d}{'+bias' if b else ''})" for n, d, b in _COVER_CASES),
+       requires=("landscape.arrangement:enumerate_cells",))
+def _claim_cover():
+    from .arrangement import enumerate_cells
+    from .data import generate
+
+    expected, observed = [], []
+    for n, d, bias in _COVER_CASES:
+        ds = generate("gaussian", n=n, d=d, seed=0, bias=bias)
+        expected.append(_cover(n, ds.dim))
+        observed.append(enumerate_cells(ds).count)
+    return Outcome(" ".join(map(str, expected)), " ".join(map(str, observed)), expected == observed)
+
+
+def _resonance(d):
+    return [[(k >> j) & 1 for j in range(d)] for k in range(1, 2**d)]
+
+
+def _threshold(n):
+    return [[(k >> j) & 1 for j in range(n)] + [1] for k in range(2**n)]
+
+
+_ZASLAVSKY_CASES = [
+    ("resonance d=3", _resonance(3), 32),
+    ("resonance d=4", _resonance(4), 370),
+    ("cube {0,1}^3 + bias", _threshold(3), 104),
+    ("duplicate/antipodal/zero rows", [[1, 0, 0], [2, 0, 0], [-1, 0, 0], [0, 0, 0], [0, 1, 0], [1, 1, 0],
+                                       [0, 0, 1], [1, 1, 1]], None),
+]
+
+
+@claim("zaslavsky", "Zaslavsky (1975), Mem. AMS 154; threshold/resonance counts (OEIS A000609, A034997)",
+       "degenerate data: " + "; ".join(c[0] for c in _ZASLAVSKY_CASES),
+       requires=("landscape.arrangement:enumerate_cells",))
+def _claim_zaslavsky():
+    from .arrangement import enumerate_cells
+
+    expected, observed, ok = [], [], True
+    for _, rows, published in _ZASLAVSKY_CASES:
+        brute = zaslavsky_brute_force(rows)
+        count = enumerate_cells(rows).count
+        ok &= count == brute and (published is None or published == brute)
+        expected.append(str(brute) if published is None else f"{brute}={published}")
+        observed.append(str(count))
+    return Outcome(" ".join(expected), " ".join(observed), ok)
+
+
+@claim("pilanci-ergen", "Pilanci & Ergen (2020), ICML, Thm 1 (support <= n+1)",
+       "relu-teacher n=5, d=2, seed 0, lam=1/100",
+       requires=("landscape.convex:RegionProgram",))
+def _claim_pilanci_ergen():
+    from .convex import RegionProgram, network_loss
+    from .data import generate
+
+    ds = generate("relu-teacher", n=5, d=2, seed=0)
+    lam = Fraction(1, 100)
+    opt = RegionProgram(ds, lam).global_optimum()
+    a, W = opt.network
+    loss = network_loss(ds, lam, a, W)
+    k = len(opt.cones_used)
+    slack = 1e-9 * max(1.0, abs(float(opt.upper)))
+    ok = bool(opt.certified and k <= ds.n + 1 and float(opt.lower) - slack <= loss <= float(opt.upper) + slack)
+    return Outcome(f"certified V*; a width-{k} <= n+1 = {ds.n + 1} network has loss V*",
+                   f"V* in [{float(opt.lower):.10g}, {float(opt.upper):.10g}], width {k}, loss {loss:.10g}", ok)
+
+
+def _orthogonal_closed_form(ds, lam):
+    """MATH.md section 6: V* for orthonormal rows (float, from the closed form)."""
+    n = ds.n
+    lam = float(lam)
+    total = 0.0
+    for sign in (1, -1):
+        ys = [float(v) for v in ds.y_exact if sign * v > 0]
+        norm = math.sqrt(sum(v * v for v in ys))
+        t = max(0.0, 1 - n * lam / norm) if norm > 0 else 0.0
+        total += (1 - t) ** 2 * norm**2 / n + 2 * lam * t * norm
+    total += sum(float(v) ** 2 for v in ds.y_exact if v == 0) / n
+    return total
+
+
+@claim("orthogonal-closed-form", "Boursier et al. (2025), orthogonal data; MATH.md section 6",
+       "orthonormal n=3, d=4, seeds 0-2, lam=1/20",
+       requires=("landscape.convex:RegionProgram",))
+def _claim_orthogonal():
+    from .convex import RegionProgram
+    from .data import generate
+
+    lam = Fraction(1, 20)
+    expected, observed, ok = [], [], True
+    for seed in range(3):
+        ds = generate("orthonormal", n=3, d=4, seed=seed)
+        closed = _orthogonal_closed_form(ds, lam)
+        opt = RegionProgram(ds, lam).global_optimum()
+        # the bounds are proven whatever the solver status; demand they be tight
+        slack = 1e-12 * max(1.0, closed)
+        tight = opt.upper - opt.lower <= Fraction(1, 10**9) * (1 + abs(opt.upper))
+        ok &= bool(tight and float(opt.lower) - slack <= closed <= float(opt.upper) + slack)
+        expected.append(f"{closed:.10g}")
+        observed.append(f"[{float(opt.lower):.10g}, {float(opt.upper):.10g}]"
+                        + ("" if opt.status == "optimal" else f" ({opt.status})"))
+    return Outcome(" ".join(expected), " ".join(observed), ok)
+
+
+@claim("chistikov-thm8", "Chistikov, Englert & Lazic (2023), NeurIPS, Thm 8 (M>0, b=11)",
+       "x1=b e1, x2,3 = b e1 -+ sqrt(b) e2 + e3, y = relu(X v*)",
+       requires=("landscape.convex:min_norm_interpolator",))
+def _claim_chistikov():
+    from .convex import min_norm_interpolator
+    from .data import generate
+
+    it = min_norm_interpolator(generate("chistikov", b=11))
+    # Rank-1 interpolators have |theta|^2 = 2; the theorem's point is that the minimum-norm
+    # interpolator does better, hence has rank >= 2.  (MATH.md exhibits a rank-2 one at
+    # about 1.99938; the certified optimum may be lower still.)
+    ok = bool(it.certified and it.upper < 2 and it.rank >= 2)
+    return Outcome("min-norm |theta|^2 < 2 = every rank-1 interpolator, so rank >= 2",
+                   f"rank {it.rank}, |theta|^2 in [{float(it.lower):.7g}, {float(it.upper):.7g}]", ok)
+
+
+def _uncertified_mass(row, key):
+    unc = row.uncertified
+    value = unc.get(key, 0) if isinstance(unc, dict) else unc
+    return Fraction(value) if not isinstance(value, dict) else Fraction(1)
+
+
+@claim("boursier-sufficiency", "Boursier et al. (2025), abstract: m >~ min(n^d, 2^n) suffices",
+       "relu-teacher n=4, d=2, seed 0, lam=1/100, uniform measure, m = 64 (K = 16)",
+       requires=("landscape.regions:Landscape",))
+def _claim_boursier_sufficiency():
+    from .data import generate
+    from .regions import Landscape
+
+    land = Landscape(generate("relu-teacher", n=4, d=2, seed=0), Fraction(1, 100))
+    row = land.row(64)
+    if isinstance(row.P_global, dict) or isinstance(row.P_spurious, dict):
+        return Outcome("exact proportions", "sampled", None)
+    spurious = Fraction(row.P_spurious) + _uncertified_mass(row, "spurious")
+    ok = Fraction(row.P_global) > Fraction(9, 10) and spurious < Fraction(1, 10**6) \
+        and _uncertified_mass(row, "global") == 0
+    return Outcome("P_global(64) > 0.9 and P_spurious(64) < 1e-6 (exact)",
+                   f"P_global = {float(row.P_global):.6f}, P_spurious <= {float(spurious):.3g}", ok)
+
+
+@claim("boursier-necessity", "Boursier et al. (2025): orthogonal data need m of order 2^n",
+       "orthonormal n=3, d=3, seed 0, lam=1/100, uniform measure, m = n = 3",
+       requires=("landscape.regions:Landscape",))
+def _claim_boursier_necessity():
+    from .data import generate
+    from .regions import Landscape
+
+    land = Landscape(generate("orthonormal", n=3, d=3, seed=0), Fraction(1, 100))
+    row = land.row(3)
+    if isinstance(row.P_global, dict):
+        return Outcome("exact proportions", "sampled", None)
+    ok = Fraction(row.P_global) + _uncertified_mass(row, "global") < Fraction(1, 2)
+    return Outcome(f"all 2^n = 8 patterns are cells; P_global(m = n) < 1/2 (exact)",
+                   f"cells {land.K // 2}, P_global = {row.P_global} = {float(row.P_global):.4f}",
+                   ok and land.K == 16)
+
+
+@claim("boursier-theorem2", "Boursier et al. (2025), Thm 2 (small initialisation)",
+       "theorem2 d=3, width 100, init 1e-4, lam=1e-5, lr 0.01, 200k GD steps",
+       requires=("landscape.dynamics:classify_endpoint", "landscape.classify:check_network"))
+def _claim_theorem2():
+    from .convex import min_norm_interpolator
+    from .data import generate
+    from .dynamics import classify_endpoint, train
+
+    ds = generate("theorem2", d=3)
+    lam = Fraction(1, 100000)
+    run = train(ds, lam=lam, width=100, init_scale=1e-4, seed=0, lr=0.01, steps=200_000)
+    verdict = classify_endpoint(ds, lam, run)
+    eff = float(run.records["effective_rank"][-1])
+    theta_sq = float(run.records["theta_sq"][-1])
+    best = min_norm_interpolator(ds)
+    # The theorem: from small initialisation GD reaches the one-neuron interpolator
+    # (|theta|^2 = 2), not the min-norm one.  With zero neurons available that point is
+    # a stationary point but not a local minimum (MATH.md section 4), so the exact test
+    # says not_a_local_minimum; a global minimum would contradict the theorem.
+    ok = verdict.verdict in ("not_a_local_minimum", "spurious_local_minimum") and eff < 1.2 \
+        and theta_sq > float(best.upper) + 1e-3
+    decided = verdict.verdict not in ("not_converged", "undecided")
+    return Outcome(f"ends near rank 1 with |theta|^2 ~ 2 > min-norm {float(best.upper):.5f}; not global",
+                   f"{verdict.verdict}, effective rank {eff:.3f}, |theta|^2 {theta_sq:.5f}",
+                   ok if decided else None)

@@ -1,0 +1,1035 @@
+"""Sweeps: many tasks declared in one TOML file, run in parallel, kept in a results store.
+
+A *sweep file* names datasets (files or generators with seeds) and task kinds with grids of
+parameters; :func:`load_sweep` expands it into :class:`Task` objects, each keyed by a hash
+of the dataset content, the kind, the parameters and the package version
+(:func:`task_key`).  :func:`run_sweep` runs the tasks whose key is not yet in the
+:class:`~landscape.store.Store` — on a local process pool, or on a running Dask
+distributed cluster (``scheduler=ADDRESS``) — and writes every finished task as one row.
+Interrupt it at any point and run it again: finished work is kept, the rest is computed.
+
+Sweep file
+----------
+.. code-block:: toml
+
+    [sweep]
+    name = "example"              # required: rows are grouped by sweep name
+    description = "free text"
+
+    [[dataset]]                   # one block per dataset family
+    generator = "gaussian"        # any of landscape.data.GENERATORS ...
+    n = [4, 6]                    # a list is a grid axis
+    d = 3
+    seed = {range = [0, 5]}       # range(0, 5); {range = [a, b, step]} also works
+
+    [[dataset]]
+    file = "train.json"           # ... or a file, relative to the sweep file
+    bias = true
+
+    [[task]]
+    kind = "optimum"              # see KINDS
+    lam = ["1/100", 0.1]          # rationals: "p/q" text or decimals (0.1 means 1/10)
+
+Every ``[[task]]`` block runs over the Cartesian product of its grid axes and, if its kind
+needs data, over every dataset.  Floats in a sweep file are read as their shortest decimal
+text, so ``lam = 0.01`` is exactly 1/100.
+
+Task kinds
+----------
+``cells``, ``optimum``, ``analyse``, ``train`` and ``graph`` call the library (each is
+imported only when used; a kind whose module is missing from this version is refused when
+the sweep is loaded).  Two diagnostic kinds need no data and exist for tests and
+benchmarks: ``echo`` (returns its ``value``; can sleep, fail or report an uncertified
+result on demand) and ``spin`` (keeps a CPU busy for ``seconds``).  ``echo`` with ``crash = true`` kills its worker
+process, to test that a lost worker is recorded and the sweep goes on.
+
+A task returns a JSON-ready dict.  If it contains ``"certified": false`` its row gets the
+status ``uncertified``; an exception gives ``failed`` with the error, and the sweep goes on.
+Non-finite floats are stored as the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``
+(strict JSON, so that SQLite's ``json_extract`` can read every row).
+
+Examples
+--------
+>>> import os, tempfile
+>>> folder = tempfile.mkdtemp()
+>>> path = os.path.join(folder, "s.toml")
+>>> _ = open(path, "w").write('''
+... [sweep]
+... name = "demo"
+... [[task]]
+... kind = "echo"
+... value = {range = [0, 3]}
+... ''')
+>>> sw = load_sweep(path)
+>>> [t.params["value"] for t in sw.tasks]
+[0, 1, 2]
+>>> from landscape.store import Store
+>>> with Store(os.path.join(folder, "r.sqlite")) as st:
+...     summary = run_sweep(sw, st, workers=1, progress=False)
+...     again = run_sweep(sw, st, workers=1, progress=False)
+>>> summary["done"], again["skipped"], again["ran"]
+(3, 3, 0)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import itertools
+import json
+import math
+import os
+import re
+import signal
+import socket
+import sys
+import time
+import tomllib
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .errors import InputError
+from .store import Store, TaskRecord
+
+__all__ = [
+    "KINDS", "TaskKind", "Task", "Sweep", "load_sweep", "parse_sweep", "task_key", "run_sweep",
+    "run_batch", "run_tasks", "available_kinds",
+]
+
+
+# ---------------------------------------------------------------------------
+# Task kinds (a lazy registry)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """A kind of task a sweep can run.
+
+    ``function`` is ``"module:attribute"`` of a callable ``f(ds, **params) -> dict`` (or
+    ``f(**params)`` when ``needs_dataset`` is false); ``requires`` names what must be
+    importable for the kind to be available.  ``params`` maps a parameter name to
+    ``(type, default)`` with type one of ``rational``, ``int``, ``float``, ``str``,
+    ``bool``, ``json`` and default :data:`REQUIRED` for a required parameter.
+    """
+
+    name: str
+    function: str
+    params: dict
+    needs_dataset: bool = True
+    requires: tuple = ()
+    description: str = ""
+
+
+REQUIRED = object()
+
+KINDS = {
+    k.name: k
+    for k in [
+        TaskKind("cells", "landscape.sweep:_task_cells", {"max_cells": ("int", None)},
+                 requires=("landscape.arrangement:enumerate_cells",),
+                 description="number of cells of the data's arrangement"),
+        TaskKind("optimum", "landscape.sweep:_task_optimum", {"lam": ("rational", REQUIRED)},
+                 requires=("landscape.convex:RegionProgram",),
+                 description="certified convex global optimum V* (Pilanci & Ergen 2020)"),
+        TaskKind("analyse", "landscape.sweep:_task_analyse",
+                 {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "measure": ("str", "uniform"),
+                  "samples": ("int", None), "seed": ("int", 0), "max_supports": ("int", None)},
+                 requires=("landscape.regions:Landscape",),
+                 description="proportions of width-m regions holding global / spurious minima (landscape.regions)"),
+        TaskKind("train", "landscape.sweep:_task_train",
+                 {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "init_scale": ("float", 1e-3),
+                  "init": ("str", "gaussian"), "seed": ("int", 0), "lr": ("float", 0.01),
+                  "steps": ("int", 100_000), "grad_tol": ("float", 1e-16), "classify": ("bool", True)},
+                 requires=("landscape.dynamics:train",),
+                 description="gradient descent from a random initialisation; the endpoint classified exactly"),
+        TaskKind("graph", "landscape.sweep:_task_graph", {"lam": ("rational", REQUIRED)},
+                 requires=("landscape.graph:build_graph",),
+                 description="the graph of regions and its basins"),
+        TaskKind("echo", "landscape.sweep:_task_echo",
+                 {"value": ("json", None), "seconds": ("float", 0.0), "fail": ("bool", False),
+                  "uncertified": ("bool", False), "crash": ("bool", False)},
+                 needs_dataset=False,
+                 description="diagnostic: return value after sleeping; fail or be uncertified on demand"),
+        TaskKind("spin", "landscape.sweep:_task_spin", {"seconds": ("float", 0.01), "index": ("int", 0)},
+                 needs_dataset=False, description="diagnostic: keep one CPU busy for the given seconds"),
+    ]
+}
+
+
+def _resolve(target):
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def kind_available(name) -> bool:
+    """Whether the kind ``name`` can run in this version (its modules import)."""
+    kind = KINDS.get(name)
+    if kind is None:
+        return False
+    try:
+        for target in kind.requires:
+            _resolve(target)
+    except (ImportError, AttributeError):
+        return False
+    return True
+
+
+def available_kinds():
+    """Names of the task kinds this installation can run.
+
+    >>> {"echo", "spin"} <= set(available_kinds())
+    True
+    """
+    return [name for name in KINDS if kind_available(name)]
+
+
+# -- task functions ----------------------------------------------------------
+
+
+def _task_echo(value=None, seconds=0.0, fail=False, uncertified=False, crash=False):
+    if seconds > 0:
+        time.sleep(seconds)
+    if crash:  # kill the worker process (only in a worker: never the sweep itself)
+        import multiprocessing
+
+        if multiprocessing.parent_process() is not None:
+            os._exit(3)
+        raise RuntimeError("echo asked to crash, but runs in the main process")
+    if fail:
+        raise RuntimeError(f"echo asked to fail (value={value!r})")
+    out = {"value": value}
+    if uncertified:
+        out["certified"] = False
+    return out
+
+
+def _task_spin(seconds=0.01, index=0):
+    end = time.perf_counter() + seconds
+    count = 0
+    while time.perf_counter() < end:
+        count += 1
+    return {"index": index, "iterations": count}
+
+
+def _task_cells(ds, max_cells=None):
+    from .arrangement import enumerate_cells
+
+    arr = enumerate_cells(ds) if max_cells is None else enumerate_cells(ds, max_cells=max_cells)
+    return {"count": int(arr.count), "signed_cones": 2 * int(arr.count), "n": int(arr.n), "dim": int(arr.dim)}
+
+
+def _to_json_ready(obj):
+    for attr in ("to_json_obj", "to_dict", "as_dict"):
+        if hasattr(obj, attr):
+            return getattr(obj, attr)()
+    if isinstance(obj, dict):
+        return obj
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.asdict(obj)
+    raise TypeError(f"cannot turn a {type(obj).__name__} into a JSON result")
+
+
+def _task_optimum(ds, lam):
+    from .convex import RegionProgram
+
+    return _to_json_ready(RegionProgram(ds, lam).global_optimum())
+
+
+_LANDSCAPES = {}
+
+
+def _task_analyse(ds, lam, m, measure="uniform", samples=None, seed=0, max_supports=None):
+    from .regions import Landscape
+
+    # one Landscape per (dataset, lam, measure, ...) and worker: widths share its solves
+    key = (dataset_hash(ds), str(lam), measure, samples, seed, max_supports)
+    land = _LANDSCAPES.get(key)
+    if land is None:
+        kwargs = {} if max_supports is None else {"max_supports": max_supports}
+        land = Landscape(ds, lam, measure=measure, samples=samples, seed=seed, **kwargs)
+        if len(_LANDSCAPES) >= 4:
+            _LANDSCAPES.pop(next(iter(_LANDSCAPES)))
+        _LANDSCAPES[key] = land
+    out = _to_json_ready(land.row(int(m)))
+    glob = land.glob
+    out["V_star"] = {"value": glob.value, "lower": glob.lower, "upper": glob.upper, "certified": glob.certified}
+    out["signed_cones"] = land.K
+    unc = out.get("uncertified")
+    unc_value = unc.get("estimate") if isinstance(unc, dict) else unc
+    try:
+        unc_value = Fraction(str(unc_value)) if unc_value is not None else 0
+    except (ValueError, ZeroDivisionError):
+        unc_value = 1
+    if not out.get("L_star", {}).get("certified", True) or not glob.certified or unc_value != 0:
+        out["certified"] = False
+        out["reason"] = ("some regions could not be certified (uncertified proportion "
+                         f"{unc_value})" if unc_value != 0 else "L*_m or V* not certified")
+    return out
+
+
+def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, steps=100_000, grad_tol=1e-16,
+                classify=True):
+    from .dynamics import train
+
+    run = train(ds, lam=lam, width=m, init_scale=init_scale, init=init, seed=seed, lr=lr, steps=steps,
+                grad_tol=grad_tol)
+    last = {k: (float(v[-1]) if len(v) else None) for k, v in run.records.items()}
+    out = {"stop_reason": run.stop_reason, "message": run.message, "steps": run.steps,
+           "final": last, "cell_changes": run.n_cell_changes}
+    if classify:
+        from .dynamics import classify_endpoint
+
+        verdict = classify_endpoint(ds, lam, run)
+        obj = _to_json_ready(verdict)
+        obj.pop("polished", None)
+        out["verdict"] = verdict.verdict
+        out["endpoint"] = obj
+        if verdict.verdict == "undecided":
+            out["certified"] = False
+            out["reason"] = verdict.reason
+    return out
+
+
+def _task_graph(ds, lam):
+    from .graph import build_graph
+
+    return _to_json_ready(build_graph(ds, lam))
+
+
+# ---------------------------------------------------------------------------
+# Tasks and their keys
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Task:
+    """One unit of work: a kind, its parameters and (for most kinds) a dataset."""
+
+    key: str
+    kind: str
+    params: dict
+    dataset: str = ""          # the dataset's name
+    dataset_hash: str | None = None
+    dataset_obj: dict | None = field(default=None, repr=False)  # exact JSON form, sent to workers
+
+    def payload(self):
+        return (self.key, self.kind, self.dataset_obj, self.params)
+
+    def meta(self):
+        from . import __version__
+
+        return (self.kind, self.dataset, self.dataset_hash, self.params, __version__)
+
+
+def canonical_params(params) -> str:
+    """Canonical JSON of parameters: sorted keys, Fractions as ``"p/q"``.
+
+    >>> canonical_params({"lam": Fraction(1, 100), "m": 3})
+    '{"lam":"1/100","m":3}'
+    """
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def task_key(kind, params, dataset_hash=None, version=None) -> str:
+    """SHA-256 key of a task: kind, canonical parameters, dataset content hash, version.
+
+    >>> task_key("echo", {"value": 1}, version="0") == task_key("echo", {"value": 1}, version="0")
+    True
+    >>> task_key("echo", {"value": 1}, version="0") == task_key("echo", {"value": 1}, version="1")
+    False
+    """
+    if version is None:
+        from . import __version__ as version
+    text = json.dumps({"kind": kind, "params": canonical_params(params), "dataset": dataset_hash,
+                       "version": version}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def dataset_hash(ds) -> str:
+    """SHA-256 of a dataset's exact content (X, y, bias) — not of its name.
+
+    >>> from landscape.data import Dataset
+    >>> a = Dataset.from_arrays([[1, 2]], [1], name="a")
+    >>> dataset_hash(a) == dataset_hash(Dataset.from_arrays([[1, 2]], [1], name="b"))
+    True
+    """
+    obj = ds.to_json_obj()
+    obj.pop("name", None)
+    obj["bias"] = bool(ds.bias)
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+def _json_default(o):
+    if isinstance(o, Fraction):
+        return str(o)
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover
+        np = None
+    if np is not None:
+        if isinstance(o, np.integer):
+            return int(o)
+        if isinstance(o, np.floating):
+            return float(o)
+        if isinstance(o, np.bool_):
+            return bool(o)
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    raise TypeError(f"cannot serialise {type(o).__name__} in a task result")
+
+
+# ---------------------------------------------------------------------------
+# Sweep files
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Sweep:
+    """An expanded sweep: its name, description, datasets and tasks."""
+
+    name: str
+    description: str
+    tasks: list
+    datasets: list = field(default_factory=list)  # Dataset objects
+    path: str = ""
+
+
+class _Lines:
+    """Finds the line of a key inside ``[table]`` or the i-th ``[[array]]`` block."""
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"^\s*(?:\"([^\"]+)\"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=")
+
+    def __init__(self, text):
+        self.blocks = {}  # (table, index) -> (header line, {key: line})
+        counts = {}
+        current = (None, 0)
+        self.blocks[current] = (1, {})
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            m = self._HEADER.match(line)
+            if m and not self._KEY.match(line):
+                name = m.group(2).strip().strip("\"'")
+                if m.group(1) == "[[":
+                    index = counts.get(name, 0)
+                    counts[name] = index + 1
+                else:
+                    index = 0
+                current = (name, index)
+                self.blocks[current] = (lineno, {})
+                continue
+            k = self._KEY.match(line)
+            if k:
+                key = k.group(1) or k.group(2) or k.group(3)
+                self.blocks[current][1].setdefault(key, lineno)
+
+    def line(self, table, index=0, key=None):
+        header, keys = self.blocks.get((table, index), (None, {}))
+        if key is not None and key in keys:
+            return keys[key]
+        return header
+
+
+def _error(path, line, key, message):
+    where = f"{path}:{line}" if line else path
+    return InputError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+def load_sweep(path) -> Sweep:
+    """Read and expand a sweep file (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line and the key: TOML syntax errors, unknown keys or kinds,
+        kinds not available in this version, bad parameter values, failing generators.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such sweep file")
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    return parse_sweep(text, path)
+
+
+def parse_sweep(text, path="<sweep>") -> Sweep:
+    """Parse and expand the TOML text of a sweep; ``path`` is used in messages and to
+    resolve relative dataset files."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: invalid TOML: {exc}") from None
+    lines = _Lines(text)
+    base = os.path.dirname(os.path.abspath(path)) if os.path.exists(path) else os.getcwd()
+
+    for key in doc:
+        if key not in ("sweep", "dataset", "task"):
+            raise _error(path, lines.line(None, 0, key) or lines.line(key), key,
+                         "unknown top-level key; expected [sweep], [[dataset]] and [[task]]")
+    head = doc.get("sweep")
+    if not isinstance(head, dict):
+        raise _error(path, 1, "sweep", "missing [sweep] table with a name")
+    for key in head:
+        if key not in ("name", "description"):
+            raise _error(path, lines.line("sweep", 0, key), f"sweep.{key}", "unknown key; expected name, description")
+    name = head.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise _error(path, lines.line("sweep", 0, "name"), "sweep.name", "must be a non-empty string")
+    description = head.get("description", "")
+    if not isinstance(description, str):
+        raise _error(path, lines.line("sweep", 0, "description"), "sweep.description", "must be a string")
+
+    dataset_blocks = doc.get("dataset", [])
+    task_blocks = doc.get("task", [])
+    for key, blocks in (("dataset", dataset_blocks), ("task", task_blocks)):
+        if not isinstance(blocks, list):
+            raise _error(path, lines.line(key) or lines.line(None, 0, key), key,
+                         f"must be an array of tables, written [[{key}]]")
+    if not task_blocks:
+        raise _error(path, None, "task", "the sweep declares no [[task]]")
+
+    datasets = []
+    for i, block in enumerate(dataset_blocks):
+        datasets.extend(_expand_datasets(block, i, lines, path, base))
+    seen = {}
+    for ds in datasets:
+        h = dataset_hash(ds)
+        if h in seen:
+            continue
+        seen[h] = ds
+    datasets = list(seen.values())
+
+    tasks, keys = [], set()
+    for i, block in enumerate(task_blocks):
+        for t in _expand_tasks(block, i, lines, path, datasets):
+            if t.key not in keys:
+                keys.add(t.key)
+                tasks.append(t)
+    return Sweep(name=name.strip(), description=description, tasks=tasks, datasets=datasets, path=path)
+
+
+def _axis(value, where, line, path):
+    """A grid axis: a list, a {range = [...]} table, or a single value."""
+    if isinstance(value, list):
+        if not value:
+            raise _error(path, line, where, "an empty list gives no tasks")
+        return value
+    if isinstance(value, dict):
+        if set(value) != {"range"}:
+            raise _error(path, line, where, "a table value must be {range = [start, stop]} or [start, stop, step]")
+        r = value["range"]
+        if not (isinstance(r, list) and 1 <= len(r) <= 3 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                                 for v in r)):
+            raise _error(path, line, where, "range needs 1 to 3 integers [start, stop, step]")
+        try:
+            values = list(range(*r))
+        except ValueError as exc:
+            raise _error(path, line, where, f"bad range: {exc}") from None
+        if not values:
+            raise _error(path, line, where, f"range {r} is empty")
+        return values
+    return [value]
+
+
+def _grid(block, skip, table, index, lines, path):
+    names = [k for k in block if k not in skip]
+    axes = [_axis(block[k], f"{table}.{k}", lines.line(table, index, k), path) for k in names]
+    for combo in itertools.product(*axes):
+        yield dict(zip(names, combo))
+
+
+def _expand_datasets(block, index, lines, path, base):
+    import inspect
+
+    from .data import GENERATORS, generate, load_dataset
+
+    line = lines.line("dataset", index)
+    has_file, has_gen = "file" in block, "generator" in block
+    if has_file == has_gen:
+        raise _error(path, line, "dataset", "each [[dataset]] needs exactly one of 'file' or 'generator'")
+    name = block.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _error(path, lines.line("dataset", index, "name"), "dataset.name", "must be a string")
+    out = []
+    if has_file:
+        for key in block:
+            if key not in ("file", "bias", "name"):
+                raise _error(path, lines.line("dataset", index, key), f"dataset.{key}",
+                             "unknown key for a file dataset; expected file, bias, name")
+        bias = block.get("bias")
+        if bias is not None and not isinstance(bias, bool):
+            raise _error(path, lines.line("dataset", index, "bias"), "dataset.bias", "must be true or false")
+        files = _axis(block["file"], "dataset.file", lines.line("dataset", index, "file"), path)
+        for f in files:
+            if not isinstance(f, str):
+                raise _error(path, lines.line("dataset", index, "file"), "dataset.file", "must be a path string")
+            full = f if os.path.isabs(f) else os.path.join(base, f)
+            try:
+                ds = load_dataset(full, bias=bias)
+            except InputError as exc:
+                raise _error(path, lines.line("dataset", index, "file"), "dataset.file", str(exc)) from None
+            if name and len(files) == 1:
+                ds = type(ds)(ds.X_exact, ds.y_exact, ds.bias, name)
+            out.append(ds)
+        return out
+    kind = block["generator"]
+    gline = lines.line("dataset", index, "generator")
+    if not isinstance(kind, str) or kind not in GENERATORS:
+        raise _error(path, gline, "dataset.generator",
+                     f"unknown generator {kind!r}; choose from {', '.join(sorted(GENERATORS))}")
+    accepted = inspect.signature(GENERATORS[kind]).parameters
+    for key in block:
+        if key in ("generator", "name"):
+            continue
+        if key not in accepted:
+            raise _error(path, lines.line("dataset", index, key), f"dataset.{key}",
+                         f"generator {kind!r} takes no parameter {key!r}; it takes {', '.join(accepted)}")
+    grid = list(_grid(block, {"generator", "name"}, "dataset", index, lines, path))
+    for point in grid:
+        for key, value in point.items():
+            if key == "bias":
+                ok = isinstance(value, bool)
+            else:
+                ok = isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float)
+            if not ok:
+                raise _error(path, lines.line("dataset", index, key), f"dataset.{key}", f"bad value {value!r}")
+        try:
+            ds = generate(kind, **point)
+        except InputError as exc:
+            raise _error(path, gline, "dataset.generator", f"{kind}({_fmt_point(point)}): {exc}") from None
+        except TypeError as exc:
+            raise _error(path, gline, "dataset.generator", f"{kind}({_fmt_point(point)}): {exc}") from None
+        if name:
+            suffix = "" if len(grid) == 1 else "_" + "_".join(f"{k}{v}" for k, v in point.items())
+            ds = type(ds)(ds.X_exact, ds.y_exact, ds.bias, name + suffix)
+        out.append(ds)
+    return out
+
+
+def _fmt_point(point):
+    return ", ".join(f"{k}={v!r}" for k, v in point.items())
+
+
+def _convert(value, typ, where, line, path):
+    from .data import parse_rational
+
+    bad = _error(path, line, where, f"expected {'a rational' if typ == 'rational' else 'a ' + typ}, got {value!r}")
+    if typ == "rational":
+        if isinstance(value, bool):
+            raise bad
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise _error(path, line, where, f"non-finite value {value!r}")
+            value = repr(value)  # 0.01 in a sweep file means 1/100
+        try:
+            return parse_rational(value, where)
+        except InputError as exc:
+            raise _error(path, line, where, str(exc).split(": ", 1)[-1]) from None
+    if typ == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad
+        return value
+    if typ == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise bad
+        return float(value)
+    if typ == "str":
+        if not isinstance(value, str):
+            raise bad
+        return value
+    if typ == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if typ == "json":
+        return value
+    raise ValueError(typ)  # pragma: no cover
+
+
+def _expand_tasks(block, index, lines, path, datasets):
+    line = lines.line("task", index)
+    kind_name = block.get("kind")
+    kline = lines.line("task", index, "kind")
+    if not isinstance(kind_name, str):
+        raise _error(path, line, "task.kind", "each [[task]] needs a kind")
+    if kind_name not in KINDS:
+        raise _error(path, kline, "task.kind", f"unknown task kind {kind_name!r}; choose from {', '.join(KINDS)}")
+    if not kind_available(kind_name):
+        raise _error(path, kline, "task.kind", f"task kind {kind_name} is not available in this version")
+    kind = KINDS[kind_name]
+    for key in block:
+        if key != "kind" and key not in kind.params:
+            raise _error(path, lines.line("task", index, key), f"task.{key}",
+                         f"kind {kind_name!r} takes no parameter {key!r}; it takes {', '.join(kind.params) or 'none'}")
+    for key, (_, default) in kind.params.items():
+        if default is REQUIRED and key not in block:
+            raise _error(path, line, f"task.{key}", f"kind {kind_name!r} needs the parameter {key!r}")
+    if kind.needs_dataset and not datasets:
+        raise _error(path, kline, "task.kind", f"kind {kind_name!r} needs data but the sweep has no [[dataset]]")
+    out = []
+    for point in _grid(block, {"kind"}, "task", index, lines, path):
+        params = {}
+        for key, (typ, default) in kind.params.items():
+            if key in point:
+                params[key] = _convert(point[key], typ, f"task.{key}", lines.line("task", index, key), path)
+            elif default is not REQUIRED and default is not None:
+                params[key] = default
+        for ds in (datasets if kind.needs_dataset else [None]):
+            dhash = dataset_hash(ds) if ds is not None else None
+            out.append(Task(key=task_key(kind_name, params, dhash), kind=kind_name, params=params,
+                            dataset=ds.name if ds is not None else "", dataset_hash=dhash,
+                            dataset_obj=_dataset_payload(ds) if ds is not None else None))
+    return out
+
+
+def _dataset_payload(ds):
+    obj = ds.to_json_obj()
+    obj["bias"] = ds.bias
+    obj["name"] = ds.name
+    return obj
+
+
+# ---------------------------------------------------------------------------
+# Workers
+# ---------------------------------------------------------------------------
+
+_DATASET_CACHE = {}
+
+
+def _dataset_from_payload(obj):
+    key = json.dumps(obj, sort_keys=True)
+    ds = _DATASET_CACHE.get(key)
+    if ds is None:
+        from .data import Dataset
+
+        ds = Dataset.from_arrays(obj["X"], obj["y"], bias=obj.get("bias", False), name=obj.get("name", ""))
+        if len(_DATASET_CACHE) > 64:
+            _DATASET_CACHE.clear()
+        _DATASET_CACHE[key] = ds
+    return ds
+
+
+def _finite(obj):
+    """Replace NaN and infinities (not JSON, and refused by SQLite's json functions) by the
+    strings "NaN", "Infinity", "-Infinity"."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "NaN" if obj != obj else ("Infinity" if obj > 0 else "-Infinity")
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def run_one(payload) -> TaskRecord:
+    """Run one task payload ``(key, kind, dataset_obj, params)`` and never raise
+    (except for KeyboardInterrupt/SystemExit): failures become ``failed`` records."""
+    key, kind_name, dataset_obj, params = payload
+    started = time.time()
+    t0 = time.perf_counter()
+    try:
+        kind = KINDS.get(kind_name)
+        if kind is None or not kind_available(kind_name):
+            raise InputError(f"task kind {kind_name} is not available in this version")
+        fn = _resolve(kind.function)
+        if kind.needs_dataset:
+            result = fn(_dataset_from_payload(dataset_obj), **params)
+        else:
+            result = fn(**params)
+        if not isinstance(result, dict):
+            raise TypeError(f"task kind {kind_name} returned a {type(result).__name__}, expected a dict")
+        text = json.dumps(_finite(json.loads(json.dumps(result, default=_json_default, allow_nan=True))),
+                          sort_keys=True, allow_nan=False)
+        status = "uncertified" if result.get("certified") is False else "done"
+        error = None
+        if status == "uncertified":
+            error = str(result.get("reason", "")) or None
+    except Exception as exc:  # recorded, never dropped
+        status = "failed"
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+        text = json.dumps({"traceback": traceback.format_exc(limit=8)})
+    seconds = time.perf_counter() - t0
+    return TaskRecord(key=key, status=status, result=text, error=error, started=started,
+                      finished=time.time(), seconds=seconds, host=socket.gethostname())
+
+
+def run_batch(payloads):
+    """Run a batch of task payloads in order; the unit of work sent to a worker."""
+    return [run_one(p) for p in payloads]
+
+
+def _worker_init():  # pragma: no cover - runs in worker processes
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if sys.platform.startswith("linux"):
+        try:  # die with the parent, even if it is SIGKILLed
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if os.getppid() == 1:
+                os._exit(1)
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------------------
+# Backends: in-process, local process pool, Dask distributed
+# ---------------------------------------------------------------------------
+
+
+class _InlineBackend:
+    slots = 1
+    name = "inline"
+
+    def submit(self, batch):
+        return ("inline", run_batch(batch))
+
+    def wait(self, futures):
+        return list(futures)
+
+    def result(self, fut):
+        return fut[1]
+
+    def close(self, cancel=False):
+        pass
+
+
+class _PoolBackend:
+    name = "process-pool"
+
+    def __init__(self, workers):
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        self._cf = cf
+        self.slots = workers
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
+                                           initializer=_worker_init)
+
+    def submit(self, batch):
+        return self.pool.submit(run_batch, batch)
+
+    def wait(self, futures):
+        done, _ = self._cf.wait(list(futures), return_when=self._cf.FIRST_COMPLETED)
+        return list(done)
+
+    def result(self, fut):
+        return fut.result()
+
+    def close(self, cancel=False):
+        if cancel:
+            procs = list(getattr(self.pool, "_processes", {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.join(5)
+        else:
+            self.pool.shutdown(wait=True)
+
+
+DASK_CONNECT_TIMEOUT = "10s"
+
+
+class _DaskBackend:
+    name = "dask"
+
+    def __init__(self, scheduler):
+        try:
+            import distributed
+        except ImportError:
+            raise InputError("--scheduler needs the 'distributed' package (Dask)") from None
+        self._distributed = distributed
+        if isinstance(scheduler, distributed.Client):
+            self.client, self._own = scheduler, False
+        else:
+            try:
+                self.client = distributed.Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            self._own = True
+        self.slots = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, batch):
+        return self.client.submit(run_batch, batch, pure=False)
+
+    def wait(self, futures):
+        res = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
+        return list(res.done)
+
+    def result(self, fut):
+        return fut.result()
+
+    def close(self, cancel=False):
+        if self._own:
+            self.client.close()
+
+
+def _default_workers():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        return os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------
+
+TARGET_BATCH_SECONDS = 0.25
+
+
+def _batch_size(mean, remaining, slots, previous=1):
+    """Tasks per batch: about TARGET_BATCH_SECONDS of work, at most a fair share of what is
+    left, and at most twice the previous batch (task times vary across a sweep)."""
+    if mean is None:
+        return 1
+    by_time = int(TARGET_BATCH_SECONDS / max(mean, 1e-6))
+    fair = math.ceil(remaining / (2 * slots))
+    return max(1, min(by_time, fair, 2 * previous, 2000))
+
+
+def run_tasks(tasks, store, workers=None, scheduler=None, progress=None, label="sweep"):
+    """Run ``tasks`` and record each in ``store``; return counts and timings.
+
+    ``workers=1`` without a scheduler runs in this process; ``workers>1`` uses a local
+    process pool; ``scheduler`` (an address or a ``distributed.Client``) uses Dask.
+    Tasks go out in batches sized from the measured task time (about a quarter of a
+    second of work each) so that many small tasks are not slowed by the transport.
+    """
+    if workers is None:
+        workers = _default_workers()
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    meta = {t.key: t.meta() for t in tasks}
+    pending = deque(t.payload() for t in tasks)
+    counts = {"done": 0, "failed": 0, "uncertified": 0}
+    task_seconds = 0.0
+    t_start = time.perf_counter()
+    if not pending:
+        return {**counts, "ran": 0, "seconds": 0.0, "task_seconds": 0.0, "backend": "none"}
+    if scheduler is not None:
+        backend = _DaskBackend(scheduler)
+    elif workers == 1:
+        backend = _InlineBackend()
+    else:
+        backend = _PoolBackend(min(workers, len(pending)))
+    bar = _progress(len(pending), label, progress)
+    in_flight = {}
+    mean = None
+    previous = 1
+    finished = 0
+    try:
+        while pending or in_flight:
+            while pending and len(in_flight) < 2 * backend.slots:
+                size = _batch_size(mean, len(pending), backend.slots, previous)
+                previous = size
+                batch = [pending.popleft() for _ in range(min(size, len(pending)))]
+                fut = backend.submit(batch)
+                in_flight[id(fut)] = (fut, batch)
+            for fut in backend.wait([f for f, _ in in_flight.values()]):
+                entry = in_flight.pop(id(fut), None)
+                if entry is None:  # re-queued after a pool restart
+                    continue
+                batch = entry[1]
+                try:
+                    records = backend.result(fut)
+                except Exception as exc:  # a worker died: record, go on
+                    msg = f"worker lost ({type(exc).__name__}: {exc})".splitlines()[0]
+                    records = [TaskRecord(key=p[0], status="failed", error=msg, result="{}",
+                                          seconds=None) for p in batch]
+                    if isinstance(backend, _PoolBackend) and "Broken" in type(exc).__name__:
+                        backend.close(cancel=True)
+                        backend = _PoolBackend(backend.slots)
+                        for f2, b2 in in_flight.values():
+                            pending.extendleft(reversed(b2))
+                        in_flight.clear()
+                store.record(records, meta)
+                for r in records:
+                    counts[r.status] += 1
+                    task_seconds += r.seconds or 0.0
+                finished += len(records)
+                timed = [r.seconds for r in records if r.seconds is not None]
+                if timed:
+                    batch_mean = sum(timed) / len(timed)
+                    mean = batch_mean if mean is None else 0.5 * mean + 0.5 * batch_mean
+                if bar is not None:
+                    bar.update(len(records))
+                    bar.set_postfix(done=counts["done"], failed=counts["failed"],
+                                    uncertified=counts["uncertified"], left=len(tasks) - finished, refresh=False)
+    except BaseException:
+        backend.close(cancel=True)
+        if bar is not None:
+            bar.close()
+        raise
+    backend.close()
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - t_start
+    return {**counts, "ran": finished, "seconds": elapsed, "task_seconds": task_seconds, "backend": backend.name,
+            "slots": backend.slots}
+
+
+def _progress(total, label, progress):
+    if progress is False:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, desc=label, unit="task", file=sys.stderr, dynamic_ncols=True,
+                disable=None if progress is None else not progress)
+
+
+def run_sweep(sweep, store, workers=None, scheduler=None, progress=None, retry_failed=False):
+    """Run the tasks of ``sweep`` that ``store`` does not hold yet; return a summary.
+
+    Parameters
+    ----------
+    sweep : Sweep
+        From :func:`load_sweep`.
+    store : Store
+        Where every finished task is written (one row each, whole rows only).
+    workers : int, optional
+        Local processes; default the number of cores available.  ``1`` runs in-process.
+    scheduler : str or distributed.Client, optional
+        Address of a running Dask distributed scheduler; overrides ``workers``.
+    progress : bool, optional
+        Show a tqdm progress bar on stderr (default: when stderr is a terminal).
+    retry_failed : bool
+        Run again the tasks whose stored status is ``failed`` (default: keep them).
+
+    Returns
+    -------
+    dict
+        ``tasks`` (declared), ``skipped`` (already stored), ``ran``, ``done``, ``failed``,
+        ``uncertified``, ``seconds`` (wall time), ``task_seconds`` (sum over tasks),
+        ``overhead_per_task`` (seconds), and the store's totals for the sweep.
+    """
+    store.declare(sweep.name, [(t.key, t.kind, t.dataset, t.dataset_hash, t.params) for t in sweep.tasks])
+    have = store.finished_keys([t.key for t in sweep.tasks], include_failed=not retry_failed)
+    todo = [t for t in sweep.tasks if t.key not in have]
+    stats = run_tasks(todo, store, workers=workers, scheduler=scheduler, progress=progress, label=sweep.name)
+    slots = stats.get("slots", 1)
+    overhead = None
+    if stats["ran"]:
+        overhead = max(0.0, stats["seconds"] * slots - stats["task_seconds"]) / stats["ran"]
+    totals = store.counts(sweep.name)
+    return {
+        "sweep": sweep.name, "store": store.path, "tasks": len(sweep.tasks), "skipped": len(sweep.tasks) - len(todo),
+        "ran": stats["ran"], "done": stats["done"], "failed": stats["failed"], "uncertified": stats["uncertified"],
+        "seconds": round(stats["seconds"], 4), "task_seconds": round(stats["task_seconds"], 4),
+        "overhead_per_task": overhead, "backend": stats["backend"], "slots": slots,
+        "store_totals": {s: totals.get(s, 0) for s in ("done", "failed", "uncertified")},
+    }
