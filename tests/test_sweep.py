@@ -193,7 +193,8 @@ def test_batch_size_bounds(mean, remaining, slots, previous):
 
 
 def test_dask_local_cluster(tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     s = sw.parse_sweep(MIXED)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
@@ -209,7 +210,6 @@ def test_dask_local_cluster(tmp_path):
 
 
 def test_bad_scheduler_address(tmp_path, monkeypatch):
-    pytest.importorskip("distributed")
     monkeypatch.setattr(sw, "DASK_CONNECT_TIMEOUT", "1s")
     s = sw.parse_sweep(MIXED)
     with Store(tmp_path / "r.sqlite") as store, pytest.raises(InputError, match="cannot reach the Dask scheduler"):
