@@ -181,10 +181,16 @@ class Dataset:
         return self.X
 
     def content_hash(self) -> str:
-        """SHA-256 of the exact content (X, y, bias), stable across sessions."""
-        h = hashlib.sha256()
-        h.update(json.dumps(self.to_json_obj(), sort_keys=True).encode())
-        return h.hexdigest()
+        """SHA-256 of the exact content (X, y, bias), stable across sessions; the name
+        does not enter.
+
+        >>> a = Dataset.from_arrays([[1, 2]], [3], name="a")
+        >>> a.content_hash() == Dataset.from_arrays([["1", "2.0"]], ["3"], name="b").content_hash()
+        True
+        """
+        obj = {k: v for k, v in self.to_json_obj().items() if k != "name"}
+        obj["bias"] = self.bias
+        return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
 
     # -- serialisation -------------------------------------------------------
     def to_json_obj(self) -> dict:

@@ -247,7 +247,7 @@ def _task_analyse(ds, lam, m, measure="uniform", samples=None, seed=0, max_suppo
     from .regions import Landscape
 
     # one Landscape per (dataset, lam, measure, ...) and worker: widths share its solves
-    key = (dataset_hash(ds), str(lam), measure, samples, seed, max_supports)
+    key = (ds.content_hash(), str(lam), measure, samples, seed, max_supports)
     land = _LANDSCAPES.get(key)
     if land is None:
         kwargs = {} if max_supports is None else {"max_supports": max_supports}
@@ -348,20 +348,6 @@ def task_key(kind, params, dataset_hash=None, version=None) -> str:
     text = json.dumps({"kind": kind, "params": canonical_params(params), "dataset": dataset_hash,
                        "version": version}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def dataset_hash(ds) -> str:
-    """SHA-256 of a dataset's exact content (X, y, bias) — not of its name.
-
-    >>> from landscape.data import Dataset
-    >>> a = Dataset.from_arrays([[1, 2]], [1], name="a")
-    >>> dataset_hash(a) == dataset_hash(Dataset.from_arrays([[1, 2]], [1], name="b"))
-    True
-    """
-    obj = ds.to_json_obj()
-    obj.pop("name", None)
-    obj["bias"] = bool(ds.bias)
-    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
 
 
 def _json_default(o):
@@ -503,7 +489,7 @@ def parse_sweep(text, path="<sweep>") -> Sweep:
         datasets.extend(_expand_datasets(block, i, lines, path, base))
     seen = {}
     for ds in datasets:
-        h = dataset_hash(ds)
+        h = ds.content_hash()
         if h in seen:
             continue
         seen[h] = ds
@@ -685,7 +671,7 @@ def _expand_tasks(block, index, lines, path, datasets):
             elif default is not REQUIRED and default is not None:
                 params[key] = default
         for ds in (datasets if kind.needs_dataset else [None]):
-            dhash = dataset_hash(ds) if ds is not None else None
+            dhash = ds.content_hash() if ds is not None else None
             out.append(Task(key=task_key(kind_name, params, dhash), kind=kind_name, params=params,
                             dataset=ds.name if ds is not None else "", dataset_hash=dhash,
                             dataset_obj=_dataset_payload(ds) if ds is not None else None))

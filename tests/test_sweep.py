@@ -73,7 +73,7 @@ def test_key_depends_on_dataset_content_not_name():
     d1 = Dataset.from_arrays([[1, 2]], [1], name="one")
     d2 = Dataset.from_arrays([[1, 2]], [1], name="two")
     d3 = Dataset.from_arrays([[1, 2]], ["1/3"], name="one")
-    k = [sw.task_key("cells", {}, sw.dataset_hash(d)) for d in (d1, d2, d3)]
+    k = [sw.task_key("cells", {}, d.content_hash()) for d in (d1, d2, d3)]
     assert k[0] == k[1] != k[2]
 
 
