@@ -741,6 +741,8 @@ class RegionProgram:
                     Ns[c], mus[c] = self._exact_cone_norm(c, bs[c], rn, rden, faces.get(c))
             Nmax = max(Ns.values(), default=Fraction(0))
             t, lower = self._dual_bound(rn, rden, Nmax)
+        # outward rounding to a 2^-96 grid: still proven bounds, and short to print
+        lower, upper = _round_down(lower, 96), _round_up(upper, 96)
         value = float(upper)
         u = {c: np.array([v / uden for v in Ui[i]], dtype=float) for i, c in enumerate(cones)}
         zero = tuple(Fraction(0) for _ in range(self.dim))
@@ -1099,6 +1101,11 @@ class RegionProgram:
         status = "optimal" if statuses == {"optimal"} else "/".join(sorted(statuses))
         return WidthOptimum(m, float(up), lo, up, certified, status, reason, "exact_search",
                             best, count)
+
+
+def _round_up(q: Fraction, bits: int) -> Fraction:
+    """A rational ``>= q`` with denominator ``2^bits``."""
+    return Fraction(math.ceil(q * (1 << bits)), 1 << bits)
 
 
 def _round_down(q: Fraction, bits: int) -> Fraction:
