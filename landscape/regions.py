@@ -975,13 +975,13 @@ def text_table(result):
 def summary_files(result, out_dir):
     """Write ``summary.json`` and ``summary.csv`` into ``out_dir`` (created if needed)."""
     import csv
-    import json
     import os
+
+    from .reports import dumps
 
     os.makedirs(out_dir, exist_ok=True)
     obj = summary_obj(result)
-    text = json.dumps(obj, indent=1, default=lambda o: str(o) if isinstance(o, Fraction) else o.tolist()
-                      if isinstance(o, np.ndarray) else float(o))
+    text = dumps(obj)
     with open(os.path.join(out_dir, "summary.json.tmp"), "w") as fh:
         fh.write(text + "\n")
     os.replace(os.path.join(out_dir, "summary.json.tmp"), os.path.join(out_dir, "summary.json"))

@@ -326,15 +326,9 @@ def _strip_strings(sql):
 
 
 def _canonical(params) -> str:
-    """Canonical JSON of a parameter dict (sorted keys, Fractions as ``"p/q"``)."""
-    if isinstance(params, str):
-        return params
-    return json.dumps(params or {}, sort_keys=True, separators=(",", ":"), default=_default)
+    """Canonical JSON of a parameter dict (text is taken as already canonical)."""
+    from .reports import canonical_json
+
+    return params if isinstance(params, str) else canonical_json(params or {})
 
 
-def _default(o):
-    from fractions import Fraction
-
-    if isinstance(o, Fraction):
-        return str(o)
-    raise TypeError(f"cannot serialise {type(o).__name__}")

@@ -91,6 +91,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .errors import InputError
+from .reports import canonical_json, json_default
 from .store import Store, TaskRecord
 
 __all__ = [
@@ -326,15 +327,6 @@ class Task:
         return (self.kind, self.dataset, self.dataset_hash, self.params, __version__)
 
 
-def canonical_params(params) -> str:
-    """Canonical JSON of parameters: sorted keys, Fractions as ``"p/q"``.
-
-    >>> canonical_params({"lam": Fraction(1, 100), "m": 3})
-    '{"lam":"1/100","m":3}'
-    """
-    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=_json_default)
-
-
 def task_key(kind, params, dataset_hash=None, version=None) -> str:
     """SHA-256 key of a task: kind, canonical parameters, dataset content hash, version.
 
@@ -345,30 +337,9 @@ def task_key(kind, params, dataset_hash=None, version=None) -> str:
     """
     if version is None:
         from . import __version__ as version
-    text = json.dumps({"kind": kind, "params": canonical_params(params), "dataset": dataset_hash,
+    text = json.dumps({"kind": kind, "params": canonical_json(params), "dataset": dataset_hash,
                        "version": version}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _json_default(o):
-    if isinstance(o, Fraction):
-        return str(o)
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover
-        np = None
-    if np is not None:
-        if isinstance(o, np.integer):
-            return int(o)
-        if isinstance(o, np.floating):
-            return float(o)
-        if isinstance(o, np.bool_):
-            return bool(o)
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    raise TypeError(f"cannot serialise {type(o).__name__} in a task result")
 
 
 # ---------------------------------------------------------------------------
@@ -734,7 +705,7 @@ def run_one(payload) -> TaskRecord:
             result = fn(**params)
         if not isinstance(result, dict):
             raise TypeError(f"task kind {kind_name} returned a {type(result).__name__}, expected a dict")
-        text = json.dumps(_finite(json.loads(json.dumps(result, default=_json_default, allow_nan=True))),
+        text = json.dumps(_finite(json.loads(json.dumps(result, default=json_default, allow_nan=True))),
                           sort_keys=True, allow_nan=False)
         status = "uncertified" if result.get("certified") is False else "done"
         error = None
