@@ -876,56 +876,27 @@ def _to_fraction(x):
     return Fraction(mpmath.nstr(x, _DIGITS, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
 
 
-def polish_interior(prog, S, opt, iterations=12):
-    """Newton's method in 50-digit arithmetic on the KKT system of an interior minimum.
+def polish_interior(prog, S, opt):
+    """Balanced network of an interior minimum of ``V(S)``, accurate to about 40 digits.
 
-    With every ``u_c`` nonzero and every cone constraint inactive, the minimiser of
-    ``V(S)`` solves the smooth system ``(2/n) s_c (D_c X)^T (f - y) + 2 lam u_c/|u_c| = 0``.
-    Starting from the certified solver point, Newton converges quadratically; the result
-    is returned as a balanced network with exact decimal (rational) weights that agree with
-    the true minimiser to about 40 digits, so that the pointwise exact test fails only by
-    margins far below its tolerance and the region certificate decides.
+    With every ``u_c`` nonzero and every cone constraint inactive, the minimiser solves a
+    smooth KKT system; :func:`~landscape.convex.refine_optimum` runs Newton's method on it
+    in 50-digit arithmetic from the certified solver point.  The weights are returned as
+    exact decimals (rationals), so the pointwise exact test fails only by margins far below
+    its tolerance and the region certificate decides.
     """
     import mpmath
 
-    cones = list(S)
-    n, p = prog.n, prog.dim
+    from .convex import refine_optimum
+
+    u = refine_optimum(prog, {c: opt.u[c] for c in S}, digits=_DIGITS + 20)
+    a_out, W_out = [], []
     with mpmath.workdps(_DIGITS + 20):
-        X = mpmath.matrix([[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in prog.arr.rows_exact])
-        y = mpmath.matrix([mpmath.mpf(v.numerator) / v.denominator for v in prog.ds.y_exact])
-        lam = mpmath.mpf(prog.lam.numerator) / prog.lam.denominator
-        A = []
-        for c in cones:
-            D = prog.patterns[cone_cell(c)]
-            A.append(mpmath.matrix([[cone_sign(c) * X[i, j] if D[i] else 0 for j in range(p)] for i in range(n)]))
-        u = mpmath.matrix([float(v) for c in cones for v in opt.u[c]])
-        for _ in range(iterations):
-            f = mpmath.matrix(n, 1)
-            for k in range(len(cones)):
-                f += A[k] * u[k * p:(k + 1) * p, 0]
-            r = f - y
-            g = mpmath.matrix(len(cones) * p, 1)
-            H = mpmath.matrix(len(cones) * p, len(cones) * p)
-            for k in range(len(cones)):
-                uk = u[k * p:(k + 1) * p, 0]
-                nk = mpmath.norm(uk)
-                gk = (2 / mpmath.mpf(n)) * (A[k].T * r) + 2 * lam * uk / nk
-                for i in range(p):
-                    g[k * p + i] = gk[i]
-                for l in range(len(cones)):
-                    block = (2 / mpmath.mpf(n)) * (A[k].T * A[l])
-                    if l == k:
-                        block += 2 * lam * (mpmath.eye(p) / nk - (uk * uk.T) / nk**3)
-                    for i in range(p):
-                        for j in range(p):
-                            H[k * p + i, l * p + j] = block[i, j]
-            u = u - mpmath.lu_solve(H, g)
-        a_out, W_out = [], []
-        for k, c in enumerate(cones):
-            uk = u[k * p:(k + 1) * p, 0]
-            root = mpmath.sqrt(mpmath.norm(uk))
+        for c in sorted(S):
+            uc = [mpmath.mpf(v) for v in u[c]]
+            root = mpmath.sqrt(mpmath.sqrt(sum(v * v for v in uc)))
             a_out.append(_to_fraction(cone_sign(c) * root))
-            W_out.append([_to_fraction(uk[i] / root) for i in range(p)])
+            W_out.append([_to_fraction(v / root) for v in uc])
     return a_out, W_out
 
 

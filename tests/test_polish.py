@@ -92,3 +92,23 @@ def test_region_fallback_hook(monkeypatch):
     # fallback=False skips both the hook and the polish
     v = check_network(IRR, "1/10", a, W, prog=prog, fallback=False)
     assert v.verdict == "undecided" and "polish" not in v.certificate
+
+
+def test_refine_optimum_reaches_the_closed_form_on_a_face():
+    """X = I, y = (3/5, 4/5, -3/5), lam = 17/100: the positive neuron on pattern 110 has
+    u = (1 - n lam / |y_+|) y_+ = (49/100)(3/5, 4/5, 0), on the facet z3 = 0."""
+    import mpmath
+
+    from landscape.convex import RegionProgram, refine_optimum
+    from landscape.data import load_dataset
+
+    ds = load_dataset("data/examples/orthonormal_spurious.json")
+    prog = RegionProgram(ds, "17/100")
+    c = 2 * prog.cell_of_pattern("110")
+    opt = prog.solve([c])
+    exact = [Fraction(147, 500), Fraction(49, 125), Fraction(0)]
+    u = refine_optimum(prog, opt.u)[c]
+    assert max(abs(float(a) - float(b)) for a, b in zip(u, exact)) < 1e-14
+    with mpmath.workdps(60):
+        u = refine_optimum(prog, opt.u, digits=60)[c]
+        assert max(abs(a - mpmath.mpf(b.numerator) / b.denominator) for a, b in zip(u, exact)) < mpmath.mpf(10) ** -50
