@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from . import __version__
 from .errors import InputError
+from .reports import dumps  # noqa: F401  (used by every command)
 
 EXIT_INPUT = 2
 
@@ -62,54 +63,6 @@ def load_data(args):
     from .data import load_dataset
 
     return load_dataset(args.data, bias=args.bias)
-
-
-def dumps(obj) -> str:
-    """JSON text; Fractions become exact ``"p/q"`` strings, numpy values plain numbers.
-
-    Lists of scalars stay on one line so that matrices read row by row.
-
-    >>> print(dumps({"a": [1, Fraction(1, 3)], "b": {"c": [[1, 2], [3, 4]]}}))
-    {
-     "a": [1, "1/3"],
-     "b": {
-      "c": [
-       [1, 2],
-       [3, 4]
-      ]
-     }
-    }
-    """
-    return _dumps(json.loads(json.dumps(obj, default=_json_default)), 0)
-
-
-def _dumps(o, depth):
-    pad = " " * (depth + 1)
-    if isinstance(o, dict) and o:
-        items = [f"{pad}{json.dumps(k)}: {_dumps(v, depth + 1)}" for k, v in o.items()]
-        return "{\n" + ",\n".join(items) + "\n" + " " * depth + "}"
-    if isinstance(o, list) and any(isinstance(v, (list, dict)) for v in o):
-        items = [pad + _dumps(v, depth + 1) for v in o]
-        return "[\n" + ",\n".join(items) + "\n" + " " * depth + "]"
-    return json.dumps(o, separators=(", ", ": "))
-
-
-def _json_default(o):
-    import numpy as np
-
-    if isinstance(o, Fraction):
-        return str(o)
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
 def emit(text: str, out: str | None) -> None:
@@ -251,10 +204,321 @@ def _cmd_sweep(args):
 
 
 # ---------------------------------------------------------------------------
+# landscape train  (landscape/dynamics.py)
+# ---------------------------------------------------------------------------
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def _add_train(sub):
+    from .dynamics import INITS
+
+    p = sub.add_parser("train", help="gradient descent on the data, with the endpoint classified exactly")
+    add_data_argument(p)
+    p.add_argument("--lam", type=_rational, required=True, help="weight decay (exact: decimal or p/q)")
+    p.add_argument("--width", type=_positive_int, required=True, help="number of neurons m")
+    p.add_argument("--init-scale", type=_positive_float, required=True, metavar="A",
+                   help="initialisation scale alpha (w_j ~ N(0, alpha^2 I), a_j = +-|w_j|)")
+    p.add_argument("--init", choices=INITS, default="gaussian")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lr", type=_positive_float, default=0.01, help="step size (default 0.01)")
+    p.add_argument("--steps", type=_positive_int, default=100_000, help="step budget (default 100000)")
+    p.add_argument("--grad-tol", type=_positive_float, default=1e-16,
+                   help="stop when |grad L|^2 falls below this (default 1e-16)")
+    p.add_argument("--no-classify", action="store_true", help="skip the exact endpoint classification")
+    p.add_argument("--plot", action="store_true", help="write loss.png (and directions.png for d = 2, 3) to --out")
+    p.add_argument("--out", dest="out_dir", metavar="DIR",
+                   help="write trajectory.csv, cell_changes.csv and result.json here")
+    p.set_defaults(handler=_cmd_train)
+
+
+def _cmd_train(args):
+    from .dynamics import command_train
+
+    return dumps(command_train(load_data(args), args))
+
+
+# ---------------------------------------------------------------------------
+# landscape table / plot  (landscape/reports.py)
+# ---------------------------------------------------------------------------
+
+_DEFAULT_TABLE_QUERY = ("SELECT sweep, kind, status, count(*) AS tasks, round(sum(seconds), 3) AS seconds "
+                        "FROM results GROUP BY sweep, kind, status ORDER BY sweep, kind, status")
+
+
+def _add_table(sub):
+    p = sub.add_parser("table", help="tabulate a results store (csv, markdown or LaTeX booktabs)")
+    p.add_argument("db", metavar="DB", help="results store written by `landscape sweep`")
+    p.add_argument("--query", metavar="SQL",
+                   help="read-only SELECT over the tables/views tasks, sweep_tasks, results "
+                        "(default: task counts per sweep, kind and status)")
+    p.add_argument("--format", choices=["csv", "markdown", "latex"], default="markdown")
+    p.add_argument("--digits", type=_positive_int, default=6, help="significant digits (default 6)")
+    p.add_argument("--caption", help="LaTeX: wrap in a table environment with this caption")
+    p.add_argument("--label", help="LaTeX: \\label of the table environment")
+    add_out_argument(p)
+    p.set_defaults(handler=_cmd_table)
+
+
+def _cmd_table(args):
+    from .reports import render_table
+    from .store import Store
+
+    with Store(args.db, readonly=True) as store:
+        names, rows = store.query(args.query or _DEFAULT_TABLE_QUERY)
+    return render_table(names, rows, args.format, digits=args.digits, caption=args.caption, label=args.label)
+
+
+def _add_plot(sub):
+    p = sub.add_parser("plot", help="plot a query on a results store (PNG or PDF)")
+    p.add_argument("db", metavar="DB", help="results store written by `landscape sweep`")
+    p.add_argument("--query", metavar="SQL", required=True, help="read-only SELECT giving the columns to plot")
+    p.add_argument("--x", required=True, help="column for the horizontal axis")
+    p.add_argument("--y", required=True, help="column for the vertical axis (intervals get error bars)")
+    p.add_argument("--group", help="one line per value of this column")
+    p.add_argument("--vline", help="a number, or a column whose value gets a dashed vertical line "
+                                   "(e.g. the number of signed cones)")
+    p.add_argument("--xlog", action="store_true")
+    p.add_argument("--ylog", action="store_true")
+    p.add_argument("--title")
+    p.add_argument("--out", metavar="FILE", required=True, help="output file, .png or .pdf")
+    p.set_defaults(handler=_cmd_plot)
+
+
+def _cmd_plot(args):
+    from .reports import plot_figure
+    from .store import Store
+
+    vline = args.vline
+    if vline is not None:
+        try:
+            vline = float(vline)
+        except ValueError:
+            pass
+    with Store(args.db, readonly=True) as store:
+        names, rows = store.query(args.query)
+    plot_figure(names, rows, args.x, args.y, args.out, group=args.group, vline=vline, xlog=args.xlog,
+                ylog=args.ylog, title=args.title)
+    print(dumps({"wrote": args.out, "rows": len(rows)}))
+    return None
+
+
+# ---------------------------------------------------------------------------
+# landscape verify  (landscape/claims.py)
+# ---------------------------------------------------------------------------
+
+
+def _add_verify(sub):
+    p = sub.add_parser("verify", help="check literature claims on small instances, one row per claim")
+    p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim names (default: all)")
+    p.add_argument("--list", action="store_true", help="list the claims and exit")
+    p.add_argument("--format", choices=["markdown", "csv", "latex", "json"], default="markdown")
+    add_out_argument(p)
+    p.set_defaults(handler=_cmd_verify)
+
+
+def _cmd_verify(args):
+    from .claims import CLAIMS, run_claims
+    from .reports import render_table
+
+    if args.list:
+        return "\n".join(f"{c.name}: {c.citation} -- {c.instance}" for c in CLAIMS.values())
+    rows = run_claims(args.claims)
+    if args.format == "json":
+        text = dumps([r.to_json_obj() for r in rows])
+    else:
+        names = ["claim", "citation", "instance", "expected", "observed", "status"]
+        text = render_table(names, [(r.name, r.citation, r.instance, r.expected, r.observed, r.status)
+                                    for r in rows], args.format)
+    bad = [r.name for r in rows if r.status != "pass"]
+    if bad:
+        print(f"landscape verify: {len(bad)} claim(s) did not pass: {', '.join(bad)}", file=sys.stderr)
+    return text, (1 if bad else 0)
+
+
+# ---------------------------------------------------------------------------
+# landscape optimum / check / interpolate  (landscape/convex.py, landscape/classify.py)
+# ---------------------------------------------------------------------------
+
+
+def _add_optimum(sub):
+    p = sub.add_parser("optimum", help="certified global optimum V* (or the width-m optimum L*_m)")
+    add_data_argument(p)
+    p.add_argument("--lam", type=_rational, required=True, help="weight decay (exact, > 0)")
+    p.add_argument("--width", type=_positive_int, help="width m: compute L*_m instead of V*")
+    p.add_argument("--solver", default="clarabel", help="clarabel (default), cvxpy or cvxpy:NAME")
+    add_out_argument(p)
+    p.set_defaults(handler=_cmd_optimum)
+
+
+def _cmd_optimum(args):
+    from .convex import RegionProgram, parse_lam
+
+    parse_lam(args.lam)
+    prog = RegionProgram(load_data(args), args.lam, solver=args.solver)
+    res = prog.width_optimum(args.width) if args.width else prog.global_optimum()
+    return dumps(res.to_json_obj())
+
+
+def _add_check(sub):
+    p = sub.add_parser("check", help="exact local-minimum test of a network")
+    add_data_argument(p)
+    p.add_argument("network", metavar="NETWORK", help='JSON {"a": [...], "W": [[...]], "lam": optional}')
+    p.add_argument("--lam", type=_rational, help="weight decay (exact); defaults to the network file's lam")
+    p.add_argument("--tol", type=float, default=1e-9, help="relative margin for 'undecided' (default 1e-9)")
+    add_out_argument(p)
+    p.set_defaults(handler=_cmd_check)
+
+
+def _cmd_check(args):
+    from .classify import check_network, load_network
+    from .data import parse_rational
+
+    a, W, lam = load_network(args.network)
+    if args.lam is not None:
+        lam = args.lam
+    if lam is None:
+        raise InputError("no lam: pass --lam or put \"lam\" in the network file")
+    if not args.tol >= 0:
+        raise InputError(f"--tol must be >= 0, got {args.tol}")
+    v = check_network(load_data(args), parse_rational(lam, "lam"), a, W, tol=args.tol)
+    return dumps(v.to_json_obj())
+
+
+def _add_interpolate(sub):
+    p = sub.add_parser("interpolate", help="certified min-norm interpolator (the lam -> 0 limit)")
+    add_data_argument(p)
+    add_out_argument(p)
+    p.set_defaults(handler=_cmd_interpolate)
+
+
+def _cmd_interpolate(args):
+    from .convex import min_norm_interpolator
+
+    return dumps(min_norm_interpolator(load_data(args)).to_json_obj())
+
+
+# ---------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------
 
-_COMMANDS = [_add_cells, _add_data, _add_sweep]
+# ---------------------------------------------------------------------------
+# landscape analyse / counterexample  (landscape/regions.py)
+# ---------------------------------------------------------------------------
+
+
+def _width_list(text):
+    try:
+        widths = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
+    if not widths:
+        raise argparse.ArgumentTypeError("the width list is empty")
+    bad = [m for m in widths if m < 1]
+    if bad:
+        raise argparse.ArgumentTypeError(f"widths must be at least 1, got {bad[0]}")
+    return widths
+
+
+def _add_analyse(sub):
+    from .regions import DEFAULT_MAX_SUPPORTS
+
+    p = sub.add_parser("analyse", help="classify the regions of the width-m landscape and their proportions")
+    add_data_argument(p)
+    p.add_argument("--lam", type=_rational, required=True, help="weight decay (exact: decimal or p/q), > 0")
+    p.add_argument("--width", type=_width_list, required=True, help="comma-separated widths, e.g. 1,2,4,8")
+    p.add_argument("--measure", choices=["uniform", "gaussian"], default="uniform")
+    p.add_argument("--samples", type=_positive_int, help="sample this many regions per width when exact mode is too large")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eps", type=_rational, default=Fraction(1, 100),
+                   help="report the smallest m with P_global >= 1 - eps (default 1/100)")
+    p.add_argument("--max-supports", type=_positive_int, default=DEFAULT_MAX_SUPPORTS,
+                   help=f"limit on supports solved for exact answers (default {DEFAULT_MAX_SUPPORTS:,})")
+    p.add_argument("--out", dest="out_dir", metavar="DIR", help="write summary.json and summary.csv here")
+    p.set_defaults(handler=_cmd_analyse)
+
+
+def _cmd_analyse(args):
+    from .regions import analyse, summary_files, text_table
+
+    if args.lam <= 0:
+        raise InputError(f"--lam must be > 0, got {args.lam}")
+    ds = load_data(args)
+    result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
+                     max_supports=args.max_supports, eps=args.eps)
+    if args.out_dir:
+        summary_files(result, args.out_dir)
+    return text_table(result)
+
+
+def _add_counterexample(sub):
+    from .regions import DEFAULT_MAX_SUPPORTS
+
+    p = sub.add_parser("counterexample", help="search for a certified spurious local minimum of width m")
+    add_data_argument(p)
+    p.add_argument("--lam", type=_rational, required=True, help="weight decay (exact), > 0")
+    p.add_argument("--width", type=_positive_int, required=True, help="network width m")
+    p.add_argument("--max-supports", type=_positive_int, default=DEFAULT_MAX_SUPPORTS)
+    add_out_argument(p)
+    p.set_defaults(handler=_cmd_counterexample)
+
+
+def _cmd_counterexample(args):
+    from .regions import find_counterexample
+
+    if args.lam <= 0:
+        raise InputError(f"--lam must be > 0, got {args.lam}")
+    ds = load_data(args)
+    network, sc = find_counterexample(ds, args.lam, args.width, max_supports=args.max_supports)
+    if network is None:
+        return dumps({"found": False, "width": args.width, "lam": args.lam,
+                      "reason": "no support of size <= min(m, n + 1) holds a certified interior spurious minimum"})
+    a, W = network
+    return dumps({"found": True, "width": args.width, "lam": args.lam, "a": list(a), "W": [list(w) for w in W],
+                  "certificate": sc})
+
+
+def _add_graph(sub):
+    from .graph import DEFAULT_MAX_NODES
+
+    p = sub.add_parser("graph", help="cell graph and region graph of width m: benignity, basins, exports")
+    add_data_argument(p)
+    p.add_argument("--lam", type=_rational, required=True, help="weight decay (exact), > 0")
+    p.add_argument("--width", type=_positive_int, required=True, help="network width m")
+    p.add_argument("--out", dest="out_dir", metavar="DIR",
+                   help="write cell_graph.* and region_graph.* (and figures) here")
+    p.add_argument("--format", choices=("graphml", "json"), default="graphml", help="export format")
+    p.add_argument("--plot", action="store_true", help="write PNG figures into DIR (needs --out)")
+    p.add_argument("--max-nodes", type=_positive_int, default=DEFAULT_MAX_NODES,
+                   help="refuse region graphs with more estimated supports than this")
+    p.add_argument("--samples", type=_positive_int, default=None,
+                   help="build only the neighbourhood of this many sampled regions")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_cmd_graph)
+
+
+def _cmd_graph(args):
+    from .graph import graph_command
+
+    if args.lam <= 0:
+        raise InputError(f"--lam must be > 0, got {args.lam}")
+    if args.plot and not args.out_dir:
+        raise InputError("--plot writes PNG files: give the directory with --out DIR")
+    ds = load_data(args)
+    return dumps(graph_command(ds, args.lam, args.width, out_dir=args.out_dir, fmt=args.format, plot=args.plot,
+                               max_nodes=args.max_nodes, samples=args.samples, seed=args.seed))
+
+
+_COMMANDS = [_add_cells, _add_data, _add_analyse, _add_counterexample, _add_sweep, _add_train, _add_table, _add_plot, _add_verify,
+             _add_optimum, _add_check, _add_interpolate, _add_graph]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -273,12 +537,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (status 2), --help and --version (status 0)
+        return exc.code
     try:
         result = args.handler(args)
+        status = 0
+        if isinstance(result, tuple):  # (text, exit status), e.g. verify with a failing claim
+            result, status = result
         if isinstance(result, str):
             emit(result, getattr(args, "out", None) if args.command != "data" else None)
-        return 0
+        return status
     except InputError as exc:
         print(f"landscape {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
