@@ -418,7 +418,25 @@ class RegionProgram:
         if not cones:
             return self._certify((), np.zeros((0, self.dim)), "optimal", solver or self.solver)
         U, status = self._candidate(cones, solver, fspec)
-        return self._certify(cones, U, status, solver or self.solver, faces=fspec)
+        opt = self._certify(cones, U, status, solver or self.solver, faces=fspec)
+        if opt.certified or status != "optimal" or fspec:
+            return opt
+        # With many cones an interior-point solver spreads weight over cones sharing a face
+        # and loses accuracy.  Re-solve on the cones that carry weight and certify that
+        # point for all of S (u_c = 0 elsewhere): the dual check still covers every cone.
+        norms = np.linalg.norm(np.asarray(U, dtype=float).reshape(len(cones), self.dim), axis=1)
+        used = tuple(c for c, v in zip(cones, norms) if v > 1e-6 * max(float(norms.max()), self.u_scale))
+        if not used or len(used) == len(cones):
+            return opt
+        U2, status2 = self._candidate(used, solver)
+        if status2 != "optimal":
+            return opt
+        full = np.zeros((len(cones), self.dim))
+        for i, c in enumerate(cones):
+            if c in used:
+                full[i] = np.asarray(U2, dtype=float).reshape(len(used), self.dim)[used.index(c)]
+        retry = self._certify(cones, full, status2, solver or self.solver)
+        return retry if retry.upper - retry.lower < opt.upper - opt.lower else opt
 
     def solve_face(self, cones, faces, solver=None) -> RegionOptimum:
         """``V_face(S)``: :meth:`solve` with ``faces`` (``{c: neighbouring cone}``) required."""

@@ -83,6 +83,7 @@ from .measures import (
 __all__ = ["Landscape", "SupportClass", "WidthRow", "analyse", "CLASSES"]
 
 CLASSES = ("global", "spurious", "boundary_descent", "boundary_local_min", "uncertified")
+_USABLE = ("optimal", "optimal_inaccurate")  # solver statuses whose proven bounds we use
 DEFAULT_MAX_SUPPORTS = 30_000
 
 
@@ -302,34 +303,28 @@ class Landscape:
         opt = self.V(S)
         Ls = self.L_star(m)
         cert = {"V": {"lower": opt.lower, "upper": opt.upper}}
-        if not (opt.certified and Ls.certified):
-            sc = SupportClass(S, opt.lower, opt.upper, None, None, "uncertified",
-                              {"reason": opt.reason or Ls.reason}, False, opt.network)
+        glob_ = self._global_of(opt, m)
+        if glob_ is not False:  # global, or too close to L*_m to decide
+            reason = {} if glob_ else {"reason": opt.reason or Ls.reason or "V(S) too close to L*_m to decide"}
+            sc = SupportClass(S, opt.lower, opt.upper, glob_, None, "global" if glob_ else "uncertified",
+                              {**cert, **reason}, False, opt.network, False if glob_ else None)
             self._classes[key] = sc
             return sc
-        glob_ = self._global_of(opt, m)
         interior, icert = self._interior(S, opt)
         cert["interior"] = icert
-        stationary = self._stationary(opt, m)
-        bad = None
-        if glob_ is None:
-            klass = "uncertified"
-        elif glob_:
-            klass, bad = "global", False
+        descent = self._descent(S, opt, m)
+        if descent:
+            cert["descent"] = descent
+        if interior:
+            klass, bad = "spurious", len(opt.cones_used) == m
+        elif descent is None:
+            klass, bad = "uncertified", None
+        elif descent:
+            klass, bad = "boundary_descent", False
         else:
-            descent = self._descent(S, opt, m)
-            if descent:
-                cert["descent"] = descent
-            if interior:
-                klass = "spurious"
-                bad = len(opt.cones_used) == m
-            elif descent is None:
-                klass = "uncertified"
-            elif descent:
-                klass, bad = "boundary_descent", False
-            else:
-                klass, bad = "boundary_local_min", True
-        sc = SupportClass(S, opt.lower, opt.upper, glob_, interior, klass, cert, stationary, opt.network, bad)
+            klass, bad = "boundary_local_min", True
+        sc = SupportClass(S, opt.lower, opt.upper, False, interior, klass, cert, self._stationary(opt, m),
+                          opt.network, bad)
         self._classes[key] = sc
         return sc
 
@@ -444,20 +439,21 @@ class Landscape:
         tol = _tol(opt.upper)
         for c in used:
             for nb in self._neighbour_cones(c):
-                face = self.V_face(S, c, nb)
+                T = sorted((set(S) - {c}) | {nb})
+                alt = self.V(T)
+                if alt.certified and alt.lower >= opt.upper - tol:
+                    continue  # crossing this facet cannot lower V, whether or not it is touched
+                face = self.V_face(S, c, nb)  # is the facet touched by a minimiser?
                 if face.certified and face.lower > opt.upper:
-                    continue  # certifiably no minimiser on this facet
+                    continue  # certifiably not
                 if not (face.certified and face.upper <= opt.lower + tol):
                     undecided = True  # facet contact could not be decided
                     continue
-                T = sorted((set(S) - {c}) | {nb})  # the minimiser lies on the facet: cross it
-                alt = self.V(T)
                 if alt.certified and alt.upper < opt.lower - tol:
                     return {"move": "cross", "from": c, "to": nb, "region": T,
                             "decrease_at_least": opt.lower - alt.upper,
                             "facet_value": {"lower": face.lower, "upper": face.upper}}
-                if not (alt.certified and alt.lower >= opt.upper - tol):
-                    undecided = True
+                undecided = True
         return None if undecided else False
 
     def _stationary(self, opt, m):
@@ -563,9 +559,14 @@ class Landscape:
         return count <= self.max_supports
 
     def _global_of(self, opt, m):
-        """True / False / None: ``V(S) = L*_m`` within the certified bounds."""
+        """True / False / None: ``V(S) = L*_m`` within the certified tolerance.
+
+        Decided from proven bounds alone (they hold whatever the solver status or gap):
+        ``V(S) >= L*_m`` always, so ``upper V(S) - lower L*_m <= tol`` settles equality,
+        and ``lower V(S) > upper L*_m`` settles inequality.
+        """
         Ls = self.L_star(m)
-        if not (opt.certified and Ls.certified):
+        if not Ls.certified or opt.status not in _USABLE:
             return None
         if opt.upper - Ls.lower <= _tol(Ls.upper):
             return True
@@ -679,9 +680,10 @@ class Landscape:
         key = (tuple(S), m)
         if key not in self._spurious:
             opt = self.V(S)
-            if not opt.certified or not self.L_star(m).certified:
+            g = self._global_of(opt, m)
+            if g is None:
                 kind = "uncertified"
-            elif not opt.lower > self.L_star(m).upper:
+            elif g:
                 kind = "not"
             else:
                 interior, _ = self._interior(S, opt)
