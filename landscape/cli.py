@@ -517,8 +517,8 @@ def _cmd_graph(args):
                                max_nodes=args.max_nodes, samples=args.samples, seed=args.seed))
 
 
-_COMMANDS = [_add_cells, _add_data, _add_analyse, _add_counterexample, _add_sweep, _add_train, _add_table, _add_plot, _add_verify,
-             _add_optimum, _add_check, _add_interpolate, _add_graph]
+_COMMANDS = [_add_data, _add_cells, _add_optimum, _add_check, _add_interpolate, _add_analyse,
+             _add_counterexample, _add_graph, _add_train, _add_sweep, _add_table, _add_plot, _add_verify]
 
 
 class _Parser(argparse.ArgumentParser):
