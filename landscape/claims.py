@@ -20,7 +20,6 @@ Examples
 from __future__ import annotations
 
 import importlib
-import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -366,7 +365,7 @@ def _claim_boursier_necessity():
     if isinstance(row.P_global, dict):
         return Outcome("exact proportions", "sampled", None)
     ok = Fraction(row.P_global) + _uncertified_mass(row, "global") < Fraction(1, 2)
-    return Outcome(f"all 2^n = 8 patterns are cells; P_global(m = n) < 1/2 (exact)",
+    return Outcome("all 2^n = 8 patterns are cells; P_global(m = n) < 1/2 (exact)",
                    f"cells {land.K // 2}, P_global = {row.P_global} = {float(row.P_global):.4f}",
                    ok and land.K == 16)
 

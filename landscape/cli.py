@@ -11,7 +11,6 @@ calls the library and returns the object to print.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from fractions import Fraction

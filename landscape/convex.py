@@ -1427,16 +1427,13 @@ def _interpolate(prog: RegionProgram) -> Interpolator:
 def _exact_interpolant(prog, cones, U):
     """Exact rational interpolant near ``U`` keeping its active constraints; returns
     ``(upper bound on sum |u_c|, {cone: u_exact}, reason)``."""
-    import flint
-
-    E = prog.exact
     rows_q = [[Fraction(v) for v in r] for r in prog.arr.rows_exact]
     norms = np.linalg.norm(U, axis=1)
     scale = norms.max() if len(norms) else 0.0
     used = [i for i in range(len(cones)) if norms[i] > _ZERO_REL * max(scale, 1e-300)]
     if not used:
         return None, {}, "no candidate"
-    bases, cols = [], []
+    bases = []
     for i in used:
         c = cones[i]
         D = prog.patterns[cone_cell(c)]
@@ -1465,7 +1462,6 @@ def _exact_interpolant(prog, cones, U):
                             for a in range(prog.n)])
             owner.append((t, Bl))
     # least-squares float coefficients, then exact correction on a pivot set
-    Mf = np.array([[float(v) for v in col] for col in colvecs]).T
     Bf = []
     for t, i in enumerate(used):
         Bm = np.array([[float(v) for v in Bl] for Bl in bases[t]])
@@ -1554,8 +1550,6 @@ def _particular_solution(M, e):
 
 
 def _exact_rank(vectors):
-    import flint
-
     if not vectors:
         return 0
     return _fq_mat(vectors).rank()
@@ -1644,20 +1638,14 @@ def _solve_mp(H, g):
 
 def _face_basis(prog, c, u, active_tol):
     """Exact rational basis (dim x k) of ``{v : x_i . v = 0}`` for the nearly active rows."""
-    import flint
-
     X = prog.X
     scale = np.linalg.norm(X, axis=1) * np.linalg.norm(u)
     active = np.nonzero(np.abs(X @ u) <= active_tol * np.maximum(scale, 1e-300))[0]
     rows = [prog.arr.rows_exact[i] for i in active if any(prog.arr.rows_exact[i])]
     if not rows:
         return [[Fraction(int(i == j)) for j in range(prog.dim)] for i in range(prog.dim)]
-    ints = []
-    for r in rows:
-        den = math.lcm(*(q.denominator for q in r))
-        ints.append([int(q * den) for q in r])
-    N, nullity = flint.fmpz_mat(ints).nullspace()
-    return [[Fraction(int(N[i, j])) for j in range(nullity)] for i in range(prog.dim)]
+    basis = _nullspace(_fq_mat(rows), prog.dim)
+    return [[v[i] for v in basis] for i in range(prog.dim)]
 
 
 def _refine(prog, u_by_cone, cones, num, sqrt, solve, iters, active_tol, eps):

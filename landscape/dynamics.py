@@ -1181,7 +1181,6 @@ def result_json_obj(run, verdict=None, arr=None) -> dict:
 
 def write_run(run, out_dir, verdict=None, arr=None) -> None:
     """Write ``trajectory.csv``, ``cell_changes.csv`` and ``result.json`` into ``out_dir``."""
-    import json
     import os
 
     os.makedirs(out_dir, exist_ok=True)

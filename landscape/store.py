@@ -41,7 +41,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sqlite3

@@ -92,7 +92,7 @@ from fractions import Fraction
 
 from .errors import InputError
 from .reports import canonical_json, json_default
-from .store import Store, TaskRecord
+from .store import TaskRecord
 
 __all__ = [
     "KINDS", "TaskKind", "Task", "Sweep", "load_sweep", "parse_sweep", "task_key", "run_sweep",

@@ -1,6 +1,5 @@
 """Exact arithmetic behind the certificates (landscape/certificates.py)."""
 
-import math
 from fractions import Fraction
 
 import numpy as np

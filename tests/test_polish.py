@@ -3,7 +3,6 @@
 import math
 from fractions import Fraction
 
-import pytest
 
 import landscape.regions as regions
 from landscape.classify import Verdict, certify_network, check_network
