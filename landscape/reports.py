@@ -30,6 +30,11 @@ m & V \\
 10 & $[0.333, 0.500]$ \\
 \bottomrule
 \end{tabular}
+>>> print(render_table(["m", "P"], [(8, '{"estimate": 0.25, "low": 0.1, "high": 0.5, "samples": 20}')],
+...                    "markdown", digits=2))
+| m | P |
+|---:|:---|
+| 8 | 0.25 (95% CI 0.1-0.5, N=20) |
 >>> round_directed(Fraction(1, 3), 3, up=True), round_directed(Fraction(-1, 3), 3, up=True)
 ('0.334', '-0.333')
 """
@@ -195,6 +200,16 @@ def _format_number(v, digits):
     return None
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """A sampled proportion with its Wilson 95% interval (statistical, not certified)."""
+
+    estimate: float
+    low: float
+    high: float
+    samples: int | None = None
+
+
 def _parse_cell(v):
     """A query value as Interval, Fraction (from "p/q" text), number or text."""
     if isinstance(v, str):
@@ -209,6 +224,8 @@ def _parse_cell(v):
                     return Interval(_as_fraction(obj["lower"]), _as_fraction(obj["upper"]), obj.get("value"))
                 except (ValueError, ZeroDivisionError, TypeError):
                     return v
+            if isinstance(obj, dict) and {"estimate", "low", "high"} <= set(obj):
+                return Estimate(obj["estimate"], obj["low"], obj["high"], obj.get("samples"))
             return v
         if "/" in t:
             try:
@@ -274,6 +291,10 @@ def _merge_bound_columns(names, rows):
 def _text(v, digits, fmt):
     if v is None:
         return "" if fmt == "csv" else "--"
+    if isinstance(v, Estimate):  # sampled: a statistical interval, printed differently
+        dash = "--" if fmt == "latex" else "-"
+        return (f"{_format_number(v.estimate, digits)} (95% CI {_format_number(v.low, digits)}{dash}"
+                f"{_format_number(v.high, digits)}, N={v.samples})")
     if isinstance(v, Interval):
         lo = round_directed(v.lower, digits, up=False)
         hi = round_directed(v.upper, digits, up=True)

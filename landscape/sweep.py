@@ -260,12 +260,9 @@ def _task_analyse(ds, lam, m, measure="uniform", samples=None, seed=0, max_suppo
     glob = land.glob
     out["V_star"] = {"value": glob.value, "lower": glob.lower, "upper": glob.upper, "certified": glob.certified}
     out["signed_cones"] = land.K
-    unc = out.get("uncertified")
-    unc_value = unc.get("estimate") if isinstance(unc, dict) else unc
-    try:
-        unc_value = Fraction(str(unc_value)) if unc_value is not None else 0
-    except (ValueError, ZeroDivisionError):
-        unc_value = 1
+    # uncertified mass per proportion: exact "p/q" text, or a sampled {"estimate", ...}
+    masses = [v["estimate"] if isinstance(v, dict) else v for v in (out.get("uncertified") or {}).values()]
+    unc_value = max((Fraction(str(v)) for v in masses if v is not None), default=Fraction(0))
     if not out.get("L_star", {}).get("certified", True) or not glob.certified or unc_value != 0:
         out["certified"] = False
         out["reason"] = ("some regions could not be certified (uncertified proportion "
