@@ -292,8 +292,8 @@ def _text(v, digits, fmt):
     if v is None:
         return "" if fmt == "csv" else "--"
     if isinstance(v, Estimate):  # sampled: a statistical interval, printed differently
-        dash = "--" if fmt == "latex" else "-"
-        return (f"{_format_number(v.estimate, digits)} (95% CI {_format_number(v.low, digits)}{dash}"
+        dash, pct = ("--", "\\%") if fmt == "latex" else ("-", "%")
+        return (f"{_format_number(v.estimate, digits)} (95{pct} CI {_format_number(v.low, digits)}{dash}"
                 f"{_format_number(v.high, digits)}, N={v.samples})")
     if isinstance(v, Interval):
         lo = round_directed(v.lower, digits, up=False)
