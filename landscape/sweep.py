@@ -146,9 +146,11 @@ KINDS = {
                   "steps": ("int", 100_000), "grad_tol": ("float", 1e-16), "classify": ("bool", True)},
                  requires=("landscape.dynamics:train",),
                  description="gradient descent from a random initialisation; the endpoint classified exactly"),
-        TaskKind("graph", "landscape.sweep:_task_graph", {"lam": ("rational", REQUIRED)},
-                 requires=("landscape.graph:build_graph",),
-                 description="the graph of regions and its basins"),
+        TaskKind("graph", "landscape.sweep:_task_graph",
+                 {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "samples": ("int", None),
+                  "seed": ("int", 0), "max_nodes": ("int", 5000)},
+                 requires=("landscape.graph:region_graph",),
+                 description="the region graph of width m: benignity and spurious basins"),
         TaskKind("echo", "landscape.sweep:_task_echo",
                  {"value": ("json", None), "seconds": ("float", 0.0), "fail": ("bool", False),
                   "uncertified": ("bool", False), "crash": ("bool", False)},
@@ -293,10 +295,16 @@ def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, s
     return out
 
 
-def _task_graph(ds, lam):
-    from .graph import build_graph
+def _task_graph(ds, lam, m, samples=None, seed=0, max_nodes=5000):
+    from .graph import region_graph
 
-    return _to_json_ready(build_graph(ds, lam))
+    summary = region_graph(ds, lam, int(m), max_nodes=max_nodes, samples=samples, seed=seed).summary()
+    out = _to_json_ready(summary)
+    uncertified = summary.get("classes", {}).get("uncertified", 0)
+    if uncertified:
+        out["certified"] = False
+        out["reason"] = f"{uncertified} region(s) could not be classified with certificates"
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -351,7 +351,6 @@ def test_a_dying_worker_is_recorded_and_the_sweep_goes_on(tmp_path):
 
 def test_optimum_kind_on_a_file_dataset_brackets_the_exact_value(tmp_path):
     """X = I_2, y = (1, -1), lam = 5/18: two neurons each fit 4/9, V* = 65/81 exactly."""
-    pytest.importorskip("landscape.convex")
     (tmp_path / "eye.json").write_text('{"X": [[1, 0], [0, 1]], "y": [1, -1]}')
     p = write(tmp_path, '[sweep]\nname = "opt"\n[[dataset]]\nfile = "eye.json"\n'
                         '[[task]]\nkind = "optimum"\nlam = "5/18"\n')
@@ -369,7 +368,6 @@ def test_analyse_kind_gives_the_exact_proportion(tmp_path):
     optimal direction e1 lies in the closures of 2 positive cones (cells 10, 11), the negative
     one's (e2) in 2 negative cones (01, 11).  Width 1: either single neuron is optimal, so
     4/8 = 1/2 of regions.  Width 2: both are needed, one neuron in each set: 2 (2/8)^2 = 1/8."""
-    pytest.importorskip("landscape.regions")
     (tmp_path / "eye.json").write_text('{"X": [[1, 0], [0, 1]], "y": [1, -1]}')
     p = write(tmp_path, '[sweep]\nname = "an"\n[[dataset]]\nfile = "eye.json"\n'
                         '[[task]]\nkind = "analyse"\nlam = "1/10"\nm = [1, 2]\n')
@@ -379,3 +377,18 @@ def test_analyse_kind_gives_the_exact_proportion(tmp_path):
         _, rows = store.query("SELECT json_extract(params, '$.m'), json_extract(result, '$.P_global'), "
                               "json_extract(result, '$.signed_cones') FROM results ORDER BY 1")
     assert rows == [(1, "1/2", 8), (2, "1/8", 8)]
+
+
+def test_graph_kind_finds_the_spurious_basin(tmp_path):
+    """X = I_3, y = (3/5, 4/5, -3/5), lam = 17/100: at width 1 the lone negative neuron on
+    x3 is a spurious local minimum.  It lies in the closure of the 4 negative cones whose
+    cells have x3 active (patterns 001, 101, 011, 111), each a basin of its own."""
+    p = write(tmp_path, '[sweep]\nname = "g"\n[[dataset]]\nfile = "%s"\n'
+                        '[[task]]\nkind = "graph"\nlam = "17/100"\nm = 1\n'
+              % os.path.abspath("data/examples/orthonormal_spurious.json"))
+    with Store(tmp_path / "r.sqlite") as store:
+        out = sw.run_sweep(sw.load_sweep(p), store, workers=1, progress=False)
+        assert out["done"] == 1 and out["failed"] == 0
+        _, rows = store.query("SELECT json_extract(result, '$.benign'), json_array_length(result, '$.basins') "
+                              "FROM results")
+    assert rows == [(0, 4)]
