@@ -285,10 +285,11 @@ class Landscape:
                 for B in itertools.combinations(A, size):
                     if any(set(M) <= set(B) for M in minimal):
                         continue
-                    opt = self.V(B)
-                    if opt.certified and opt.upper - g.lower <= _tol(g.upper):
+                    opt = self.V(B)  # decided from proven bounds, as in _global_of (V(B) >= V*)
+                    usable = opt.status in _USABLE
+                    if usable and opt.upper - g.lower <= _tol(g.upper):
                         minimal.append(B)
-                    elif not (opt.certified and opt.lower > g.upper):
+                    elif not (usable and opt.lower > g.upper):
                         undecided.append(B)
             self._upset = (minimal, undecided)
         return self._upset
@@ -592,7 +593,9 @@ class Landscape:
                             terms += inclusion_exclusion_terms(pb, 1 - pA)
                     elif any(set(U) <= set(B) for U in undecided):
                         unc += restricted_support_probability(pb, pA, m)
-            return total, (str(closed_form(terms)) if self.measure.exact else None), unc
+            # the closed form describes P_global only when no subset was left undecided
+            closed = str(closed_form(terms)) if self.measure.exact and unc == 0 else None
+            return total, closed, unc
         if not self._feasible(sum(math.comb(self.K, k) for k in range(1, min(m, self.K) + 1))):
             return None
         total, unc = zero, zero
