@@ -66,3 +66,18 @@ def test_counterexample_round_trip_through_check(tmp_path, capsys):
 def test_no_counterexample_at_large_width(capsys):
     assert main(["counterexample", ORTH, "--lam", "17/100", "--width", "2"]) == 0
     assert json.loads(capsys.readouterr().out)["found"] is False
+
+
+def test_interior_counterexample_round_trip_through_check(tmp_path, capsys):
+    """An interior spurious minimum has irrational weights: the counterexample is polished to
+    ~40 digits, the pointwise test cannot decide, and check applies the region certificate."""
+    data, net = tmp_path / "d.json", tmp_path / "net.json"
+    assert main(["data", "gen", "relu-teacher", "--n", "3", "--d", "2", "--seed", "1", "--out", str(data)]) == 0
+    assert main(["counterexample", str(data), "--lam", "1/20", "--width", "1", "--out", str(net)]) == 0
+    obj = json.loads(net.read_text())
+    assert obj["found"] and obj["certificate"]["type"] == "region_interior_minimum"
+    capsys.readouterr()
+    assert main(["check", str(data), str(net), "--lam", "1/20"]) == 0
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["verdict"] == "spurious_local_minimum"
+    assert verdict["certificate"]["type"] == "region_interior_minimum"
