@@ -738,6 +738,14 @@ class Landscape:
         return hi
 
 
+def _measure_detail(mu):
+    """How the cone probabilities were obtained, with their error (Gaussian measure)."""
+    if mu.exact:
+        return {"method": "exact rationals (1/K per signed cone)", "error": 0}
+    return {"method": mu.method, "error": mu.error, "samples": mu.samples,
+            "note": "probabilities are floats; proportions inherit this error per cone"}
+
+
 def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_supports=DEFAULT_MAX_SUPPORTS,
             eps="1/100"):
     """Landscape table for the given widths: a dict with ``rows`` and a summary."""
@@ -760,6 +768,7 @@ def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_suppor
     n, d = ds.n, ds.dim
     return {
         "n": n, "d": ds.d, "bias": ds.bias, "lam": land.lam, "measure": measure, "K": land.K,
+        "measure_detail": _measure_detail(land.measure),
         "V_star": {"value": land.glob.value, "lower": land.glob.lower, "upper": land.glob.upper,
                    "certified": land.glob.certified, "cones_used": land.glob.cones_used},
         "active_cones": list(land.active_cones()),
@@ -942,6 +951,10 @@ def text_table(result):
     out.append(f"V* = {result['V_star']['value']:.10g} (certified {result['V_star']['certified']}), "
                f"K = {result['K']} signed cones; smallest m with P_global >= 1 - {sw['eps']}: {sw['m']} "
                f"(paper scale min(n^d, 2^n) = {sw['paper_scale_min_n^d_2^n']})")
+    md = result["measure_detail"]
+    if result["measure"] != "uniform":
+        out.append(f"measure {result['measure']}: cone probabilities by {md['method']}, error <= {md['error']:.2g} each"
+                   + (f" ({md['samples']} samples)" if md.get("samples") else ""))
     closed = next((r.closed_form for r in result["rows"] if r.closed_form), None)
     if closed:
         out.append(f"P_global(m) = {closed}   (for m >= {result['landscape'].m0})")
