@@ -66,8 +66,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .certificates import GAP_TOL
-from .convex import RegionProgram, cone_cell, cone_sign, parse_lam
+from .certificates import GAP_TOL, gap_ok
+from .convex import RegionProgram, WidthOptimum, cone_cell, cone_sign, parse_lam
 from .errors import InputError, TooLargeError
 from .measures import (
     closed_form,
@@ -233,14 +233,25 @@ class Landscape:
         return self._faces[key]
 
     def L_star(self, m):
+        """``L*_m`` (a WidthOptimum).  Once verified direction groups exist, one cone per
+        group attains ``V*``, so ``L*_m = V*`` from ``m = len(groups)`` on."""
         if m not in self._width:
-            self._width[m] = self.prog.width_optimum(m, max_programs=self.max_supports, glob=self.glob)
+            groups = self.direction_groups() if m < len(self.glob.cones_used) else None
+            if groups is not None and m >= len(groups):
+                g, best = self.glob, self.V(tuple(G[0] for G in groups))
+                self._width[m] = WidthOptimum(m, float(best.upper), g.lower, best.upper,
+                                              gap_ok(g.lower, best.upper), best.status, "",
+                                              "equals_global", best, len(groups))
+            else:
+                self._width[m] = self.prog.width_optimum(m, max_programs=self.max_supports, glob=self.glob)
         return self._width[m]
 
     @property
     def m0(self):
-        """Smallest width at which ``L*_m = V*`` is certified (optimum's support size)."""
-        return max(1, len(self.glob.cones_used))
+        """Smallest width at which ``L*_m = V*`` is certified: the number of verified
+        direction groups, else the support size of the certified convex optimum."""
+        groups = self.direction_groups() if len(self.glob.cones_used) > 1 else None
+        return max(1, len(groups) if groups is not None else len(self.glob.cones_used))
 
     # -- active cones and the global up-set -------------------------------------------
     def active_cones(self):
@@ -267,6 +278,57 @@ class Landscape:
                         active.append(c)
             self._active = tuple(active)
         return self._active
+
+    def direction_groups(self):
+        """Active cones grouped by the optimal direction they can carry, verified.
+
+        At the optimal dual residual every active cone's dual maximiser is one of the
+        optimum's neuron directions; cones sharing a direction are interchangeable.  The
+        grouping is read off the certified dual point in floating point and then *proven*
+        by certified solves: removing a whole group certifiably raises ``V`` above ``V*``
+        (so a support missing a group is not global), and every choice of one cone per
+        group attains ``V*`` within the tolerance (so, ``V`` being monotone, a support
+        hitting every group is global).  Returns the groups (tuples of cones) or None when
+        the verification fails (e.g. several optimal supports): then the up-set of
+        :meth:`global_upset` decides.
+        """
+        if getattr(self, "_groups", False) is False:
+            self._groups = self._find_direction_groups()
+        return self._groups
+
+    def _find_direction_groups(self):
+        A = self.active_cones()
+        prog, g = self.prog, self.glob
+        if not A:
+            return None
+        r = np.asarray(g.residual, dtype=float) * float(g.dual_scale)
+        B = prog.patterns.astype(float) @ (prog.X * r[:, None])
+        groups, heads = [], []
+        for c in A:
+            b = cone_sign(c) * B[cone_cell(c)]
+            _, rows, mu = prog.cone_dual_value(c, b)
+            v = b + (prog.G(c, rows).T @ mu if len(rows) else 0)
+            v = v / np.linalg.norm(v)
+            for k, (sign, head) in enumerate(heads):
+                if sign == cone_sign(c) and np.linalg.norm(v - head) <= 1e-6:
+                    groups[k].append(c)
+                    break
+            else:
+                heads.append((cone_sign(c), v))
+                groups.append([c])
+        if math.prod(len(G) for G in groups) + len(groups) > self.max_supports:
+            return None
+        for G in groups:
+            rest = [c for c in A if c not in G]
+            opt = self.V(rest) if rest else None
+            lower = opt.lower if opt is not None else self._empty_value()
+            if not ((opt is None or opt.status in _USABLE) and lower > g.upper):
+                return None
+        for choice in itertools.product(*groups):
+            opt = self.V(choice)
+            if not (opt.status in _USABLE and opt.upper - g.lower <= _tol(g.upper)):
+                return None
+        return [tuple(G) for G in groups]
 
     def global_upset(self):
         """Minimal subsets ``B`` of the active cones with ``V(B) = V*`` (certified).
@@ -577,6 +639,15 @@ class Landscape:
         Ls = self.L_star(m)
         zero = self._zero()
         if Ls.method == "equals_global":
+            groups = self.direction_groups()
+            if groups is not None:  # global iff the support hits every group
+                terms = []
+                for size in range(len(groups) + 1):
+                    for J in itertools.combinations(groups, size):
+                        pJ = sum((self.measure.probs[c] for G in J for c in G), zero)
+                        terms.append(((-1) ** size, 1 - pJ))
+                total = sum((coef * base**m for coef, base in terms), zero)
+                return total, (str(closed_form(terms)) if self.measure.exact else None), zero
             try:
                 minimal, undecided = self.global_upset()
             except TooLargeError:

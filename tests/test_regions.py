@@ -9,6 +9,7 @@ import pytest
 import sympy
 
 from landscape.data import Dataset, generate, load_dataset
+from landscape.measures import restricted_support_probability
 from landscape.regions import Landscape, analyse, find_counterexample
 
 
@@ -165,3 +166,36 @@ def test_bad_input():
         analyse(ds, lam, [0])
     with pytest.raises(InputError):
         analyse(ds, "0", [1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path,lam", [("data/examples/teacher_n4_d3.json", "1/100"),
+                                      ("data/examples/xor_bias.json", "1/100"),
+                                      ("data/examples/chistikov_b11.json", "1/100")])
+def test_direction_groups_agree_with_the_upset_enumeration(path, lam):
+    """P_global from verified direction groups equals the sum over the up-set of global
+    subsets of the active cones (two independent exact computations)."""
+    land = Landscape(load_dataset(path), lam)
+    groups = land.direction_groups()
+    assert groups is not None
+    minimal, undecided = land.global_upset()
+    assert not undecided
+    assert {frozenset(M) for M in minimal} == {frozenset(c) for c in itertools.product(*groups)}
+    A = land.active_cones()
+    pA = sum(land.measure.probs[c] for c in A)
+    for m in (land.m0, 10, 50):
+        upset = sum(restricted_support_probability([land.measure.probs[c] for c in B], pA, m)
+                    for k in range(len(A) + 1) for B in itertools.combinations(A, k)
+                    if any(set(M) <= set(B) for M in minimal))
+        assert land._p_global(m)[0] == upset
+
+
+def test_degenerate_data_gets_exact_P_global_at_large_width():
+    land = Landscape(load_dataset("data/examples/degenerate_d4.json"), "1/100")
+    groups = land.direction_groups()
+    assert groups is not None and land.m0 == len(groups) < len(land.glob.cones_used)
+    assert land.L_star(land.m0).method == "equals_global" and land.L_star(land.m0).certified
+    pg, closed, unc = land._p_global(64)
+    assert unc == 0 and isinstance(pg, Fraction) and Fraction(1, 2) < pg < 1
+    expr = sympy.sympify(closed)
+    assert Fraction(str(expr.subs(list(expr.free_symbols)[0], 64))) == pg
