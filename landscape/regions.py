@@ -148,7 +148,6 @@ class WidthRow:
     method: str
     seconds: float
     closed_form: str | None = None
-    spurious_examples: list = field(default_factory=list)
 
     def to_json_obj(self):
         def enc(p):
@@ -254,6 +253,18 @@ class Landscape:
         return max(1, len(groups) if groups is not None else len(self.glob.cones_used))
 
     # -- active cones and the global up-set -------------------------------------------
+    def _dual_point(self, opt):
+        """The certified dual point of ``opt`` and its radius.
+
+        Returns ``(r, rho, B)``: the scaled dual residual ``r`` behind ``opt.lower``, the
+        radius ``sqrt(n (upper - lower))`` of the ball that holds the optimal residual (by
+        strong concavity of the dual), and ``B`` with rows ``X^T D r`` for every cell.
+        """
+        prog = self.prog
+        r = np.asarray(opt.residual, dtype=float) * float(opt.dual_scale)
+        rho = math.sqrt(prog.n * float(opt.upper - opt.lower))
+        return r, rho, prog.patterns.astype(float) @ (prog.X * r[:, None])
+
     def active_cones(self):
         """Cones that may carry a convex optimum: all others are certifiably inactive.
 
@@ -263,12 +274,10 @@ class Landscape:
         if self._active is None:
             g = self.glob
             prog = self.prog
-            r = np.asarray(g.residual, dtype=float) * float(g.dual_scale)
-            rho = math.sqrt(prog.n * float(g.upper - g.lower))
+            _, rho, B = self._dual_point(g)
             lip = float(np.linalg.norm(prog.X, 2))
             nl = prog.n * prog.lamf
             margin = lip * rho + 1e-9 * nl
-            B = prog.patterns.astype(float) @ (prog.X * r[:, None])
             active = []
             for cell in np.nonzero(np.linalg.norm(B, axis=1) >= nl - margin)[0].tolist():
                 for s in (0, 1):
@@ -301,8 +310,7 @@ class Landscape:
         prog, g = self.prog, self.glob
         if not A:
             return None
-        r = np.asarray(g.residual, dtype=float) * float(g.dual_scale)
-        B = prog.patterns.astype(float) @ (prog.X * r[:, None])
+        _, _, B = self._dual_point(g)
         groups, heads = [], []
         for c in A:
             b = cone_sign(c) * B[cone_cell(c)]
@@ -394,8 +402,7 @@ class Landscape:
     def _interior(self, S, opt):
         """(True/False/None, certificate) for "some minimiser is strictly interior"."""
         prog = self.prog
-        r = np.asarray(opt.residual, dtype=float) * float(opt.dual_scale)
-        rho = math.sqrt(prog.n * float(opt.upper - opt.lower))
+        r, rho, _ = self._dual_point(opt)
         nl = prog.n * prog.lamf
         # An interior minimiser has inactive cone constraints, so KKT reads
         # b_c(r*) = s_c X^T D_c r* = n lam u_c/|u_c|: |b_c(r*)| = n lam and b_c(r*) strictly
@@ -600,9 +607,8 @@ class Landscape:
                for k, v in (("global", unc_g), ("spurious", unc_s), ("bad", unc_b))}
         kinds = set(methods.values())
         method = kinds.pop() if len(kinds) == 1 else "mixed (" + ", ".join(f"{k}: {v}" for k, v in methods.items()) + ")"
-        examples = [sc for sc in self._classes.values() if sc.klass == "spurious"][:5]  # SupportClass cache
         return WidthRow(m, self.K, Ls, P_global, P_spurious, P_bad, P_stat, unc, method,
-                        time.perf_counter() - t0, closed, examples)
+                        time.perf_counter() - t0, closed)
 
     def exact_cost(self, m):
         """Supports to solve for each exact proportion at width ``m`` (no solving)."""
@@ -701,11 +707,9 @@ class Landscape:
             return self._zero()
         opt = self.V(S)
         prog = self.prog
-        r = np.asarray(opt.residual, dtype=float) * float(opt.dual_scale)
-        rho = math.sqrt(prog.n * float(opt.upper - opt.lower))
+        _, rho, B = self._dual_point(opt)
         nl = prog.n * prog.lamf
         lip = float(np.linalg.norm(prog.X, 2))
-        B = prog.patterns.astype(float) @ (prog.X * r[:, None])
         tight = []
         for c in range(self.K):
             if c in S:
