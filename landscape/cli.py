@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from . import __version__
 from .errors import InputError
-from .reports import dumps  # noqa: F401  (used by every command)
+from .app.reports import dumps  # noqa: F401  (used by every command)
 
 EXIT_INPUT = 2
 
@@ -86,7 +86,7 @@ def emit(text: str, out: str | None) -> None:
 
 
 def _add_cells(sub):
-    from .arrangement import DEFAULT_MAX_CELLS
+    from .geometry.arrangement import DEFAULT_MAX_CELLS
 
     p = sub.add_parser("cells", help="enumerate the cells (activation patterns) of the data's arrangement")
     add_data_argument(p)
@@ -99,7 +99,7 @@ def _add_cells(sub):
 
 
 def _cmd_cells(args):
-    from .arrangement import enumerate_cells
+    from .geometry.arrangement import enumerate_cells
 
     ds = load_data(args)
     arr = enumerate_cells(ds, max_cells=args.max_cells)
@@ -183,8 +183,8 @@ def _add_sweep(sub):
 
 
 def _cmd_sweep(args):
-    from .store import Store
-    from .sweep import load_sweep, run_sweep
+    from .app.store import Store
+    from .app.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.file)
     with Store(args.store) as store:
@@ -218,7 +218,7 @@ def _positive_float(text):
 
 
 def _add_train(sub):
-    from .dynamics import INITS
+    from .dynamics.training import INITS
 
     p = sub.add_parser("train", help="gradient descent on the data, with the endpoint classified exactly")
     add_data_argument(p)
@@ -240,7 +240,7 @@ def _add_train(sub):
 
 
 def _cmd_train(args):
-    from .dynamics import command_train
+    from .dynamics.training import command_train
 
     return dumps(command_train(load_data(args), args))
 
@@ -268,8 +268,8 @@ def _add_table(sub):
 
 
 def _cmd_table(args):
-    from .reports import render_table
-    from .store import Store
+    from .app.reports import render_table
+    from .app.store import Store
 
     with Store(args.db, readonly=True) as store:
         names, rows = store.query(args.query or _DEFAULT_TABLE_QUERY)
@@ -293,8 +293,8 @@ def _add_plot(sub):
 
 
 def _cmd_plot(args):
-    from .reports import plot_figure
-    from .store import Store
+    from .app.reports import plot_figure
+    from .app.store import Store
 
     vline = args.vline
     if vline is not None:
@@ -325,8 +325,8 @@ def _add_verify(sub):
 
 
 def _cmd_verify(args):
-    from .claims import CLAIMS, run_claims
-    from .reports import render_table
+    from .app.claims import CLAIMS, run_claims
+    from .app.reports import render_table
 
     if args.list:
         return "\n".join(f"{c.name}: {c.citation} -- {c.instance}" for c in CLAIMS.values())
@@ -359,7 +359,7 @@ def _add_optimum(sub):
 
 
 def _cmd_optimum(args):
-    from .convex import RegionProgram, parse_lam
+    from .convex.program import RegionProgram, parse_lam
 
     parse_lam(args.lam)
     prog = RegionProgram(load_data(args), args.lam, solver=args.solver)
@@ -378,7 +378,7 @@ def _add_check(sub):
 
 
 def _cmd_check(args):
-    from .classify import check_network, load_network
+    from .network.pointwise import check_network, load_network
     from .data import parse_rational
 
     a, W, lam = load_network(args.network)
@@ -400,7 +400,7 @@ def _add_interpolate(sub):
 
 
 def _cmd_interpolate(args):
-    from .convex import min_norm_interpolator
+    from .convex.program import min_norm_interpolator
 
     return dumps(min_norm_interpolator(load_data(args)).to_json_obj())
 
@@ -428,7 +428,7 @@ def _width_list(text):
 
 
 def _add_analyse(sub):
-    from .regions import DEFAULT_MAX_SUPPORTS
+    from .regions.landscape import DEFAULT_MAX_SUPPORTS
 
     p = sub.add_parser("analyse", help="classify the regions of the width-m landscape and their proportions")
     add_data_argument(p)
@@ -446,7 +446,7 @@ def _add_analyse(sub):
 
 
 def _cmd_analyse(args):
-    from .regions import analyse, summary_files, text_table
+    from .regions.landscape import analyse, summary_files, text_table
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")
@@ -459,7 +459,7 @@ def _cmd_analyse(args):
 
 
 def _add_counterexample(sub):
-    from .regions import DEFAULT_MAX_SUPPORTS
+    from .regions.landscape import DEFAULT_MAX_SUPPORTS
 
     p = sub.add_parser("counterexample", help="search for a certified spurious local minimum of width m")
     add_data_argument(p)
@@ -471,7 +471,7 @@ def _add_counterexample(sub):
 
 
 def _cmd_counterexample(args):
-    from .regions import find_counterexample
+    from .regions.landscape import find_counterexample
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")
@@ -486,7 +486,7 @@ def _cmd_counterexample(args):
 
 
 def _add_graph(sub):
-    from .graph import DEFAULT_MAX_NODES
+    from .graph.adjacency import DEFAULT_MAX_NODES
 
     p = sub.add_parser("graph", help="cell graph and region graph of width m: benignity, basins, exports")
     add_data_argument(p)
@@ -505,7 +505,7 @@ def _add_graph(sub):
 
 
 def _cmd_graph(args):
-    from .graph import graph_command
+    from .graph.adjacency import graph_command
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")

@@ -357,7 +357,7 @@ def save_dataset(ds: Dataset, path) -> None:
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
     if ext == ".json":
-        from .reports import dumps
+        from .app.reports import dumps
 
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(dumps(ds.to_json_obj()) + "\n")

@@ -18,7 +18,7 @@ import tracemalloc
 import numpy as np
 from scipy.optimize import linprog
 
-from landscape.arrangement import cover_count, enumerate_cells
+from landscape.geometry.arrangement import cover_count, enumerate_cells
 from landscape.data import generate
 
 

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from landscape.convex import RegionProgram
+from landscape.convex.program import RegionProgram
 from landscape.data import generate
 
 

@@ -16,8 +16,8 @@ import statistics
 import time
 
 from landscape.data import load_dataset
-from landscape.graph import region_graph
-from landscape.regions import Landscape
+from landscape.graph.adjacency import region_graph
+from landscape.regions.landscape import Landscape
 
 
 def baseline(ds, lam, m):

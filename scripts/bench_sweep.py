@@ -25,8 +25,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from landscape.store import Store  # noqa: E402
-from landscape.sweep import parse_sweep, run_tasks  # noqa: E402
+from landscape.app.store import Store  # noqa: E402
+from landscape.app.sweep import parse_sweep, run_tasks  # noqa: E402
 
 
 KIND = "spin"

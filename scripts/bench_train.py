@@ -1,7 +1,7 @@
 """Benchmark of the gradient-descent trainer (issue 6).
 
 Prints, measured in the same run:
-* GD steps per second of :func:`landscape.dynamics.train` at n = d = 4, m = 100 (with the
+* GD steps per second of :func:`landscape.dynamics.training.train` at n = d = 4, m = 100 (with the
   full recording: cell changes every step, records on the geometric schedule), target >= 50,000;
 * the same steps with a straightforward per-neuron Python loop (the baseline), and the
   ratio, target >= 20x.
@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, __file__.rsplit("/scripts/", 1)[0])
 
 from landscape.data import generate  # noqa: E402
-from landscape.dynamics import init_network, train  # noqa: E402
+from landscape.dynamics.training import init_network, train  # noqa: E402
 
 
 def per_neuron_loop(X, y, lam, lr, a, W, steps):

@@ -4,7 +4,7 @@ Protocol (MATH.md section 6): Gaussian X with n in {4, 6} and d in {3, 5}, label
 random ReLU teacher of width 10, lam = 0.01, widths m in {10, 20, 40, ..., 640}.  For each
 instance and width the table has
 
-* the exact proportions (uniform measure over signed cones) from :mod:`landscape.regions`
+* the exact proportions (uniform measure over signed cones) from :mod:`landscape.regions.landscape`
   where feasible, else a sampled estimate with a Wilson 95% interval;
 * a 20-sample estimate done the authors' way: 20 regions drawn uniformly, "global" if the
   float value of V(S) is within 2e-9 of V*, "bad" if not global and stationary.
@@ -20,8 +20,8 @@ import time
 import numpy as np
 
 from landscape.data import generate
-from landscape.measures import sample_supports
-from landscape.regions import Landscape, _worst
+from landscape.geometry.measures import sample_supports
+from landscape.regions.landscape import Landscape, _worst
 
 WIDTHS = [10, 20, 40, 80, 160, 320, 640]
 

@@ -8,7 +8,7 @@ with the init scale alpha (slope ~1 in log-log), and W is numerically of rank 1.
 
 Part B (Theorem 8, the M > 0 family, b = 11; MATH.md section 6): the GD limit has rank 1
 and ``|theta|^2 = 2`` (every rank-1 interpolator has |theta|^2 = 2), while the certified
-min-norm interpolator (:func:`landscape.convex.min_norm_interpolator`) has rank 2 and a
+min-norm interpolator (:func:`landscape.convex.program.min_norm_interpolator`) has rank 2 and a
 smaller norm, about 1.99938 (relative gap 3e-4, resolved by the certified bounds).
 
     python scripts/repro_chistikov.py [--reduced] [--out data/results]
@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from landscape.data import generate  # noqa: E402
-from landscape.dynamics import train_batch  # noqa: E402
+from landscape.dynamics.training import train_batch  # noqa: E402
 
 REDUCED = dict(alphas=[1e-2, 1e-3, 1e-4], seeds=[0, 1], steps=100_000, b_steps=200_000)
 FULL = dict(alphas=[1e-2, 1e-3, 1e-4, 1e-5, 1e-6], seeds=[0, 1, 2, 3], steps=300_000, b_steps=1_000_000)
@@ -65,7 +65,7 @@ def part_a(cfg, width=50, lr=0.05, n=10, d=5, log=print):
 
 
 def part_b(cfg, width=20, lr=2e-3, alpha=1e-4, log=print):
-    from landscape.convex import min_norm_interpolator
+    from landscape.convex.program import min_norm_interpolator
 
     ds = generate("chistikov", b=11)
     t0 = time.perf_counter()

@@ -6,7 +6,7 @@ with the minimum-norm interpolator's as n grows.
 For orthonormal rows the min-norm interpolator is known in closed form (MATH.md section 6,
 lam -> 0): one positive neuron ``u+ = sum_{y_i > 0} y_i x_i`` and one negative neuron, so
 ``min |theta|^2 = 2 (|y_+| + |y_-|)``, which grows like sqrt(n) for labels uniform in
-[-1, 1].  For n <= 6 it is also certified with :func:`landscape.convex.min_norm_interpolator`.
+[-1, 1].  For n <= 6 it is also certified with :func:`landscape.convex.program.min_norm_interpolator`.
 
     python scripts/repro_orthogonal.py [--reduced] [--out data/results]
 
@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from landscape.data import generate  # noqa: E402
-from landscape.dynamics import train_batch  # noqa: E402
+from landscape.dynamics.training import train_batch  # noqa: E402
 
 REDUCED = dict(ns=[2, 4, 8, 16], seeds=[0, 1], steps=100_000)
 FULL = dict(ns=[2, 4, 8, 16, 32], seeds=[0, 1, 2, 3, 4], steps=400_000)
@@ -43,7 +43,7 @@ def run(n, seeds, steps, alpha=1e-3, width=50, lr=0.05, certify_up_to=6, log=pri
         mn = closed_form_min_norm(ds.y)
         cert = None
         if n <= certify_up_to:
-            from landscape.convex import min_norm_interpolator
+            from landscape.convex.program import min_norm_interpolator
 
             it = min_norm_interpolator(ds)
             cert = (float(it.lower), float(it.upper), it.certified)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from landscape.arrangement import (
+from landscape.geometry.arrangement import (
     cover_count,
     enumerate_cells,
     hyperplane_classes,
@@ -265,7 +265,7 @@ def test_dataset_bias_column_is_used():
 
 def test_exact_witness_fallback_when_rounding_fails():
     """Feed wrong float ray sums: every cell must get an exact witness from exact rays."""
-    from landscape.arrangement import _integer_witnesses, _sign_vectors
+    from landscape.geometry.arrangement import _integer_witnesses, _sign_vectors
 
     H = [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 1), (1, -2, 3)]
     signs, ray_sum, rows = _sign_vectors(H)

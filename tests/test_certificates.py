@@ -5,7 +5,7 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from landscape.certificates import (ExactData, gap_ok, sign_p_plus_q_sqrt, sqrt_bounds, to_grid)
+from landscape.exact.arithmetic import (ExactData, gap_ok, sign_p_plus_q_sqrt, sqrt_bounds, to_grid)
 
 rationals = st.fractions(min_value=0, max_value=10**6, max_denominator=10**6)
 signed = st.fractions(min_value=-10**3, max_value=10**3, max_denominator=10**3)

@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from landscape.classify import check_network, is_stationary
-from landscape.convex import RegionProgram
+from landscape.network.pointwise import check_network, is_stationary
+from landscape.convex.program import RegionProgram
 from landscape.data import Dataset
 from landscape.errors import InputError
 

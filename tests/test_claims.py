@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape import claims
+from landscape.app import claims
 from landscape.errors import InputError
 
 
@@ -12,7 +12,7 @@ from landscape.errors import InputError
 @given(st.lists(st.lists(st.integers(-2, 2), min_size=3, max_size=3), min_size=1, max_size=7))
 def test_zaslavsky_brute_force_matches_enumeration(rows):
     """Small integer rows are heavily degenerate: parallel, antipodal, zero, coplanar."""
-    from landscape.arrangement import enumerate_cells
+    from landscape.geometry.arrangement import enumerate_cells
 
     assert enumerate_cells(rows).count == claims.zaslavsky_brute_force(rows)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from landscape.convex import RegionProgram, min_norm_interpolator, network_loss
+from landscape.convex.program import RegionProgram, min_norm_interpolator, network_loss
 from landscape.data import Dataset, generate
 from landscape.errors import InputError
 

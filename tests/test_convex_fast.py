@@ -6,8 +6,8 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from landscape.certificates import to_grid
-from landscape.convex import RegionProgram, cone_cell, cone_sign
+from landscape.exact.arithmetic import to_grid
+from landscape.convex.program import RegionProgram, cone_cell, cone_sign
 from landscape.data import Dataset, generate
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from landscape.convex import RegionProgram, cone_cell
+from landscape.convex.program import RegionProgram, cone_cell
 from landscape.data import Dataset
 from landscape.errors import InputError
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape.arrangement import enumerate_cells
+from landscape.geometry.arrangement import enumerate_cells
 from landscape.cli import main
 from landscape.data import generate, load_dataset
 from landscape.errors import TooLargeError
-from landscape.graph import (
+from landscape.graph.adjacency import (
     cell_distance,
     cell_graph,
     cone_neighbours,
@@ -25,7 +25,7 @@ from landscape.graph import (
     support_moves,
     write_graph,
 )
-from landscape.regions import Landscape, find_counterexample
+from landscape.regions.landscape import Landscape, find_counterexample
 
 # relu-teacher n=3, d=2, seed=1, lam=1/20: cone 7 holds an interior spurious minimum
 # (certified by Landscape.classify) at every width tried.

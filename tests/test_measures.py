@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import sympy
 
-from landscape.arrangement import enumerate_cells
+from landscape.geometry.arrangement import enumerate_cells
 from landscape.data import generate
-from landscape.measures import (
+from landscape.geometry.measures import (
     closed_form,
     gaussian_measure,
     inclusion_exclusion_terms,

@@ -4,9 +4,9 @@ import math
 from fractions import Fraction
 
 
-import landscape.regions as regions
-from landscape.classify import Verdict, certify_network, check_network
-from landscape.convex import RegionProgram
+import landscape.regions.landscape as regions
+from landscape.network.pointwise import Verdict, certify_network, check_network
+from landscape.convex.program import RegionProgram
 from landscape.data import Dataset
 
 ORTHO = Dataset.from_arrays([[1, 0], [0, 1]], [1, -1])        # optimum u = (4/9, 0), (0, -4/9)
@@ -98,7 +98,7 @@ def test_refine_optimum_reaches_the_closed_form_on_a_face():
     u = (1 - n lam / |y_+|) y_+ = (49/100)(3/5, 4/5, 0), on the facet z3 = 0."""
     import mpmath
 
-    from landscape.convex import RegionProgram, refine_optimum
+    from landscape.convex.program import RegionProgram, refine_optimum
     from landscape.data import load_dataset
 
     ds = load_dataset("data/examples/orthonormal_spurious.json")

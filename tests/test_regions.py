@@ -9,8 +9,8 @@ import pytest
 import sympy
 
 from landscape.data import Dataset, generate, load_dataset
-from landscape.measures import restricted_support_probability
-from landscape.regions import Landscape, analyse, find_counterexample
+from landscape.geometry.measures import restricted_support_probability
+from landscape.regions.landscape import Landscape, analyse, find_counterexample
 
 
 def brute_V(ds, lam, patterns, S):
@@ -146,7 +146,7 @@ def test_orthonormal_necessity_spurious_minimum_at_width_1():
 
 
 def test_counterexample_passes_the_exact_check():
-    from landscape.classify import check_network
+    from landscape.network.pointwise import check_network
 
     ds = load_dataset("data/examples/orthonormal_spurious.json")
     net, cert = find_counterexample(ds, "17/100", 1)

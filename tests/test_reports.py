@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landscape.errors import InputError
-from landscape.reports import plot_figure, render_table, round_directed
+from landscape.app.reports import plot_figure, render_table, round_directed
 
 fractions = st.fractions(min_value=-10**8, max_value=10**8, max_denominator=10**9).filter(lambda q: q != 0)
 

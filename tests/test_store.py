@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from landscape.errors import InputError
-from landscape.store import SCHEMA_VERSION, Store, TaskRecord
+from landscape.app.store import SCHEMA_VERSION, Store, TaskRecord
 
 
 def _declare(st, keys, sweep="s"):

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape import sweep as sw
+from landscape.app import sweep as sw
 from landscape.errors import InputError
-from landscape.store import Store
+from landscape.app.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "data" / "sweeps" / "smoke.toml"
@@ -58,7 +58,7 @@ def test_grid_expansion_and_exact_lam(tmp_path):
 
 def test_rational_parameters_are_exact_and_keys_canonical(monkeypatch):
     # lam = 0.01 (a TOML float) and "1/100" are the same exact value, hence the same task
-    monkeypatch.setitem(sw.KINDS, "lamtest", sw.TaskKind("lamtest", "landscape.sweep:_task_echo",
+    monkeypatch.setitem(sw.KINDS, "lamtest", sw.TaskKind("lamtest", "landscape.app.sweep:_task_echo",
                                                          {"lam": ("rational", sw.REQUIRED)}, needs_dataset=False))
     a = sw.parse_sweep('[sweep]\nname="x"\n[[task]]\nkind="lamtest"\nlam=0.01\n')
     b = sw.parse_sweep('[sweep]\nname="x"\n[[task]]\nkind="lamtest"\nlam="1/100"\n')
@@ -110,7 +110,7 @@ def test_semantic_errors_name_key_and_line(tmp_path, text, line, key):
 
 
 def test_unavailable_kind_is_refused_clearly(tmp_path, monkeypatch):
-    monkeypatch.setitem(sw.KINDS, "future", sw.TaskKind("future", "landscape.sweep:_task_echo", {},
+    monkeypatch.setitem(sw.KINDS, "future", sw.TaskKind("future", "landscape.app.sweep:_task_echo", {},
                                                         needs_dataset=False,
                                                         requires=("landscape.not_written_yet:f",)))
     msg = _err('[sweep]\nname = "x"\n[[task]]\nkind = "future"\n', tmp_path)

@@ -25,7 +25,7 @@ constraints); the certified gap puts the optimal residual ``r*`` within
 ``sqrt(n (upper - lower))`` of the certified dual point, so a larger margin proves that
 there is none.
 
-Proportions under a cone measure (:mod:`landscape.measures`):
+Proportions under a cone measure (:mod:`landscape.geometry.measures`):
 
 * ``P_global(m)``: when ``L*_m = V*``, only cones that are *active* at the (unique) optimal
   residual can carry an optimum; cones whose dual value is certifiably below ``n lam`` are
@@ -66,10 +66,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from .certificates import GAP_TOL, gap_ok
-from .convex import RegionProgram, WidthOptimum, cone_cell, cone_sign, parse_lam
-from .errors import InputError, TooLargeError
-from .measures import (
+from ..exact.arithmetic import GAP_TOL, gap_ok
+from ..convex.program import RegionProgram, WidthOptimum, cone_cell, cone_sign, parse_lam
+from ..errors import InputError, TooLargeError
+from ..geometry.measures import (
     closed_form,
     gaussian_measure,
     inclusion_exclusion_terms,
@@ -528,7 +528,7 @@ class Landscape:
 
     def _stationary(self, opt, m):
         """The authors' one-sided stationarity test at the merged closure minimiser."""
-        from .classify import is_stationary
+        from ..network.pointwise import is_stationary
 
         a, W = opt.network
         if len(a) == 0:
@@ -863,7 +863,7 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
       every minimiser of ``V(S)`` is strictly inside every cone, and ``V(S) > L*_m``);
     * a *boundary* local minimum whose merged network has an exact rational form: the
       float minimiser is rounded to short rationals (rational reconstruction) and the
-      result must pass :func:`~landscape.classify.check_network` as
+      result must pass :func:`~landscape.network.pointwise.check_network` as
       ``spurious_local_minimum`` in exact arithmetic.
 
     Returns ``(network, certificate)`` with the network as exact Fractions (boundary) or
@@ -871,7 +871,7 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
     smaller support is padded by splitting a neuron into parallel copies (interior case)
     or by zero neurons (boundary case, where the exact test then also covers them).
     """
-    from .classify import check_network
+    from ..network.pointwise import check_network
 
     land = land or Landscape(ds, lam, max_supports=max_supports)
     m = int(m)
@@ -969,14 +969,14 @@ def polish_interior(prog, S, opt):
     """Balanced network of an interior minimum of ``V(S)``, accurate to about 40 digits.
 
     With every ``u_c`` nonzero and every cone constraint inactive, the minimiser solves a
-    smooth KKT system; :func:`~landscape.convex.refine_optimum` runs Newton's method on it
+    smooth KKT system; :func:`~landscape.convex.program.refine_optimum` runs Newton's method on it
     in 50-digit arithmetic from the certified solver point.  The weights are returned as
     exact decimals (rationals), so the pointwise exact test fails only by margins far below
     its tolerance and the region certificate decides.
     """
     import mpmath
 
-    from .convex import refine_optimum
+    from ..convex.program import refine_optimum
 
     u = refine_optimum(prog, {c: opt.u[c] for c in S}, digits=_DIGITS + 20)
     a_out, W_out = [], []
@@ -1041,7 +1041,7 @@ def summary_files(result, out_dir):
     import csv
     import os
 
-    from .reports import dumps
+    from ..app.reports import dumps
 
     os.makedirs(out_dir, exist_ok=True)
     obj = summary_obj(result)
@@ -1067,7 +1067,7 @@ def summary_files(result, out_dir):
 def region_verdict(ds, lam, a, W, prog=None, land=None):
     """Region-level verdict for a float network that sits near a minimum of its region.
 
-    The pointwise exact test (:func:`~landscape.classify.check_network`) cannot certify a
+    The pointwise exact test (:func:`~landscape.network.pointwise.check_network`) cannot certify a
     float approximation of a minimum whose exact weights are irrational.  This certifies
     the *region* instead: if every neuron lies strictly inside a cell (exact point
     location), the network lies in the open region with support ``S``; if the region
@@ -1075,10 +1075,10 @@ def region_verdict(ds, lam, a, W, prog=None, land=None):
     strictly interior and ``V(S) > L*_m``, and the network's loss is within the certified
     tolerance of ``V(S)``, the region contains a spurious local minimum whose value the
     network attains to that tolerance.  Likewise a loss within the tolerance of ``L*_m``
-    gives ``global_minimum``.  Returns a :class:`~landscape.classify.Verdict` or None when
+    gives ``global_minimum``.  Returns a :class:`~landscape.network.pointwise.Verdict` or None when
     no region certificate applies.
     """
-    from .classify import Verdict, parse_network
+    from ..network.pointwise import Verdict, parse_network
 
     lam = parse_lam(lam)
     a, W = parse_network(ds, a, W)

@@ -4,7 +4,7 @@ A *sweep file* names datasets (files or generators with seeds) and task kinds wi
 parameters; :func:`load_sweep` expands it into :class:`Task` objects, each keyed by a hash
 of the dataset content, the kind, the parameters and the package version
 (:func:`task_key`).  :func:`run_sweep` runs the tasks whose key is not yet in the
-:class:`~landscape.store.Store` — on a local process pool, or on a running Dask
+:class:`~landscape.app.store.Store` — on a local process pool, or on a running Dask
 distributed cluster (``scheduler=ADDRESS``) — and writes every finished task as one row.
 Interrupt it at any point and run it again: finished work is kept, the rest is computed.
 
@@ -63,7 +63,7 @@ Examples
 >>> sw = load_sweep(path)
 >>> [t.params["value"] for t in sw.tasks]
 [0, 1, 2]
->>> from landscape.store import Store
+>>> from landscape.app.store import Store
 >>> with Store(os.path.join(folder, "r.sqlite")) as st:
 ...     summary = run_sweep(sw, st, workers=1, progress=False)
 ...     again = run_sweep(sw, st, workers=1, progress=False)
@@ -90,7 +90,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .errors import InputError
+from ..errors import InputError
 from .reports import canonical_json, json_default
 from .store import TaskRecord
 
@@ -129,34 +129,34 @@ REQUIRED = object()
 KINDS = {
     k.name: k
     for k in [
-        TaskKind("cells", "landscape.sweep:_task_cells", {"max_cells": ("int", None)},
-                 requires=("landscape.arrangement:enumerate_cells",),
+        TaskKind("cells", "landscape.app.sweep:_task_cells", {"max_cells": ("int", None)},
+                 requires=("landscape.geometry.arrangement:enumerate_cells",),
                  description="number of cells of the data's arrangement"),
-        TaskKind("optimum", "landscape.sweep:_task_optimum", {"lam": ("rational", REQUIRED)},
-                 requires=("landscape.convex:RegionProgram",),
+        TaskKind("optimum", "landscape.app.sweep:_task_optimum", {"lam": ("rational", REQUIRED)},
+                 requires=("landscape.convex.program:RegionProgram",),
                  description="certified convex global optimum V* (Pilanci & Ergen 2020)"),
-        TaskKind("analyse", "landscape.sweep:_task_analyse",
+        TaskKind("analyse", "landscape.app.sweep:_task_analyse",
                  {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "measure": ("str", "uniform"),
                   "samples": ("int", None), "seed": ("int", 0), "max_supports": ("int", None)},
-                 requires=("landscape.regions:Landscape",),
-                 description="proportions of width-m regions holding global / spurious minima (landscape.regions)"),
-        TaskKind("train", "landscape.sweep:_task_train",
+                 requires=("landscape.regions.landscape:Landscape",),
+                 description="proportions of width-m regions holding global / spurious minima (landscape.regions.landscape)"),
+        TaskKind("train", "landscape.app.sweep:_task_train",
                  {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "init_scale": ("float", 1e-3),
                   "init": ("str", "gaussian"), "seed": ("int", 0), "lr": ("float", 0.01),
                   "steps": ("int", 100_000), "grad_tol": ("float", 1e-16), "classify": ("bool", True)},
-                 requires=("landscape.dynamics:train",),
+                 requires=("landscape.dynamics.training:train",),
                  description="gradient descent from a random initialisation; the endpoint classified exactly"),
-        TaskKind("graph", "landscape.sweep:_task_graph",
+        TaskKind("graph", "landscape.app.sweep:_task_graph",
                  {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "samples": ("int", None),
                   "seed": ("int", 0), "max_nodes": ("int", 5000)},
-                 requires=("landscape.graph:region_graph",),
+                 requires=("landscape.graph.adjacency:region_graph",),
                  description="the region graph of width m: benignity and spurious basins"),
-        TaskKind("echo", "landscape.sweep:_task_echo",
+        TaskKind("echo", "landscape.app.sweep:_task_echo",
                  {"value": ("json", None), "seconds": ("float", 0.0), "fail": ("bool", False),
                   "uncertified": ("bool", False), "crash": ("bool", False)},
                  needs_dataset=False,
                  description="diagnostic: return value after sleeping; fail or be uncertified on demand"),
-        TaskKind("spin", "landscape.sweep:_task_spin", {"seconds": ("float", 0.01), "index": ("int", 0)},
+        TaskKind("spin", "landscape.app.sweep:_task_spin", {"seconds": ("float", 0.01), "index": ("int", 0)},
                  needs_dataset=False, description="diagnostic: keep one CPU busy for the given seconds"),
     ]
 }
@@ -218,7 +218,7 @@ def _task_spin(seconds=0.01, index=0):
 
 
 def _task_cells(ds, max_cells=None):
-    from .arrangement import enumerate_cells
+    from ..geometry.arrangement import enumerate_cells
 
     arr = enumerate_cells(ds) if max_cells is None else enumerate_cells(ds, max_cells=max_cells)
     return {"count": int(arr.count), "signed_cones": 2 * int(arr.count), "n": int(arr.n), "dim": int(arr.dim)}
@@ -238,7 +238,7 @@ def _to_json_ready(obj):
 
 
 def _task_optimum(ds, lam):
-    from .convex import RegionProgram
+    from ..convex.program import RegionProgram
 
     return _to_json_ready(RegionProgram(ds, lam).global_optimum())
 
@@ -247,7 +247,7 @@ _LANDSCAPES = {}
 
 
 def _task_analyse(ds, lam, m, measure="uniform", samples=None, seed=0, max_supports=None):
-    from .regions import Landscape
+    from ..regions.landscape import Landscape
 
     # one Landscape per (dataset, lam, measure, ...) and worker: widths share its solves
     key = (ds.content_hash(), str(lam), measure, samples, seed, max_supports)
@@ -274,7 +274,7 @@ def _task_analyse(ds, lam, m, measure="uniform", samples=None, seed=0, max_suppo
 
 def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, steps=100_000, grad_tol=1e-16,
                 classify=True):
-    from .dynamics import train
+    from ..dynamics.training import train
 
     run = train(ds, lam=lam, width=m, init_scale=init_scale, init=init, seed=seed, lr=lr, steps=steps,
                 grad_tol=grad_tol)
@@ -282,7 +282,7 @@ def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, s
     out = {"stop_reason": run.stop_reason, "message": run.message, "steps": run.steps,
            "final": last, "cell_changes": run.n_cell_changes}
     if classify:
-        from .dynamics import classify_endpoint
+        from ..dynamics.training import classify_endpoint
 
         verdict = classify_endpoint(ds, lam, run)
         obj = _to_json_ready(verdict)
@@ -296,7 +296,7 @@ def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, s
 
 
 def _task_graph(ds, lam, m, samples=None, seed=0, max_nodes=5000):
-    from .graph import region_graph
+    from ..graph.adjacency import region_graph
 
     summary = region_graph(ds, lam, int(m), max_nodes=max_nodes, samples=samples, seed=seed).summary()
     out = _to_json_ready(summary)
@@ -327,7 +327,7 @@ class Task:
         return (self.key, self.kind, self.dataset_obj, self.params)
 
     def meta(self):
-        from . import __version__
+        from .. import __version__
 
         return (self.kind, self.dataset, self.dataset_hash, self.params, __version__)
 
@@ -341,7 +341,7 @@ def task_key(kind, params, dataset_hash=None, version=None) -> str:
     False
     """
     if version is None:
-        from . import __version__ as version
+        from .. import __version__ as version
     text = json.dumps({"kind": kind, "params": canonical_json(params), "dataset": dataset_hash,
                        "version": version}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -513,7 +513,7 @@ def _grid(block, skip, table, index, lines, path):
 def _expand_datasets(block, index, lines, path, base):
     import inspect
 
-    from .data import GENERATORS, generate, load_dataset
+    from ..data import GENERATORS, generate, load_dataset
 
     line = lines.line("dataset", index)
     has_file, has_gen = "file" in block, "generator" in block
@@ -583,7 +583,7 @@ def _fmt_point(point):
 
 
 def _convert(value, typ, where, line, path):
-    from .data import parse_rational
+    from ..data import parse_rational
 
     bad = _error(path, line, where, f"expected {'a rational' if typ == 'rational' else 'a ' + typ}, got {value!r}")
     if typ == "rational":
@@ -672,7 +672,7 @@ def _dataset_from_payload(obj):
     key = json.dumps(obj, sort_keys=True)
     ds = _DATASET_CACHE.get(key)
     if ds is None:
-        from .data import Dataset
+        from ..data import Dataset
 
         ds = Dataset.from_arrays(obj["X"], obj["y"], bias=obj.get("bias", False), name=obj.get("name", ""))
         if len(_DATASET_CACHE) > 64:

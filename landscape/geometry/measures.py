@@ -48,7 +48,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "UniformMeasure",
@@ -199,7 +199,7 @@ def gaussian_measure(arr, samples=200_000, seed=0) -> GaussianMeasure:
     --------
     Two orthogonal lines cut the plane into four quarter-planes:
 
-    >>> from landscape.arrangement import enumerate_cells
+    >>> from landscape.geometry.arrangement import enumerate_cells
     >>> g = gaussian_measure(enumerate_cells([[1, 0], [0, 1]]))
     >>> g.method, [round(p, 12) for p in g.probs]
     ('angle', [0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125])

@@ -69,7 +69,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import InputError, TooLargeError
+from ..errors import InputError, TooLargeError
 
 __all__ = [
     "DEFAULT_MAX_CELLS",
@@ -760,7 +760,7 @@ def enumerate_cells(data, max_cells=DEFAULT_MAX_CELLS) -> Arrangement:
     >>> enumerate_cells(generate("hypercube", d=2, bias=True)).count
     14
     """
-    from .data import Dataset, parse_rational
+    from ..data import Dataset, parse_rational
 
     bias = False
     if isinstance(data, Dataset):

@@ -10,7 +10,7 @@ Two graphs, built with networkx:
 * The **region graph** of width ``m``: its nodes are the *supports* ``S`` (sets of signed
   cones, ``1 <= |S| <= m``).  A support stands for every region (m-tuple of cones) whose
   set of distinct cones is ``S``, i.e. regions up to neuron permutation *and*
-  multiplicity: the classification of :meth:`landscape.regions.Landscape.classify` only
+  multiplicity: the classification of :meth:`landscape.regions.landscape.Landscape.classify` only
   depends on ``(S, m)``.
 
 Adjacency of supports (one neuron moves)
@@ -88,7 +88,7 @@ from fractions import Fraction
 import networkx as nx
 import numpy as np
 
-from .errors import InputError, TooLargeError
+from ..errors import InputError, TooLargeError
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -138,9 +138,9 @@ def cell_graph(arr, gaussian=None) -> nx.Graph:
     Parameters
     ----------
     arr : Arrangement
-        From :func:`landscape.arrangement.enumerate_cells`.
+        From :func:`landscape.geometry.arrangement.enumerate_cells`.
     gaussian : GaussianMeasure, optional
-        Cone probabilities; computed with :func:`landscape.measures.gaussian_measure` when
+        Cone probabilities; computed with :func:`landscape.geometry.measures.gaussian_measure` when
         omitted.  A cell's probability is the sum over its two signed cones.
 
     Returns
@@ -155,14 +155,14 @@ def cell_graph(arr, gaussian=None) -> nx.Graph:
     --------
     Three coordinate planes of R^3: the octants form the 3-cube graph.
 
-    >>> from landscape.arrangement import enumerate_cells
+    >>> from landscape.geometry.arrangement import enumerate_cells
     >>> g = cell_graph(enumerate_cells([[1, 0, 0], [0, 1, 0], [0, 0, 1]]))
     >>> g.number_of_nodes(), g.number_of_edges(), nx.diameter(g)
     (8, 12, 3)
     >>> round(sum(nx.get_node_attributes(g, "p_gaussian").values()), 12)
     1.0
     """
-    from .measures import gaussian_measure
+    from ..geometry.measures import gaussian_measure
 
     if gaussian is None:
         gaussian = gaussian_measure(arr)
@@ -181,7 +181,7 @@ def cell_graph(arr, gaussian=None) -> nx.Graph:
 def cell_distance(arr, i, j) -> int:
     """Number of hyperplane classes separating cells ``i`` and ``j`` (exact sign vectors).
 
-    >>> from landscape.arrangement import enumerate_cells
+    >>> from landscape.geometry.arrangement import enumerate_cells
     >>> arr = enumerate_cells([[1, 0], [0, 1]])
     >>> cell_distance(arr, 0, 3)
     2
@@ -201,7 +201,7 @@ def cone_neighbours(arr) -> list:
     adjacent to ``cell`` (crossing one facet) and ``c ^ 1`` (the output weight passes
     through zero).
 
-    >>> from landscape.arrangement import enumerate_cells
+    >>> from landscape.geometry.arrangement import enumerate_cells
     >>> cone_neighbours(enumerate_cells([[1, 0]]))
     [[2, 1], [3, 0], [0, 3], [1, 2]]
     """
@@ -342,7 +342,7 @@ class RegionGraph:
     descent : networkx.DiGraph
         Certified descent edges only, with ``decrease_at_least`` (a Fraction) and ``move``.
     classes : dict
-        support -> :class:`~landscape.regions.SupportClass`.
+        support -> :class:`~landscape.regions.landscape.SupportClass`.
     landscape : Landscape
     sampled : list of tuple
         The sampled supports (with repetition) in sampled mode, else empty.
@@ -557,8 +557,8 @@ def region_graph(ds, lam, m, max_nodes=DEFAULT_MAX_NODES, samples=None, seed=0, 
     """
     import time
 
-    from .measures import gaussian_measure, support_probability, uniform_measure
-    from .regions import Landscape
+    from ..geometry.measures import gaussian_measure, support_probability, uniform_measure
+    from ..regions.landscape import Landscape
 
     t0 = time.perf_counter()
     m = int(m)
@@ -606,7 +606,7 @@ def region_graph(ds, lam, m, max_nodes=DEFAULT_MAX_NODES, samples=None, seed=0, 
                 if S < T:
                     adjacency.add_edge(S, T)
     else:
-        from .measures import sample_supports
+        from ..geometry.measures import sample_supports
 
         mode = "sampled-neighbourhood"
         sampled = [support_key(S) for S in sample_supports(uni, m, int(samples), seed=seed)]
@@ -728,7 +728,7 @@ def plot_arrangement_circle(rg, path, title=None):
     for k, (a, b) in arcs.items():
         for ring, s in ((0, 0), (1, 1)):
             S = (2 * k + s,)
-            sc = rg.classes.get(S) or rg.landscape.classify(S, rg.m)
+            sc = rg.classes.get(S) or rg.landscape.network.pointwise(S, rg.m)
             r_out = 1.0 if ring == 0 else 0.72
             ax.add_patch(Wedge((0, 0), r_out, math.degrees(a), math.degrees(b), width=0.26,
                                facecolor=CLASS_COLOURS[sc.klass], edgecolor="white", linewidth=1.5))

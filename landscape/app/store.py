@@ -1,6 +1,6 @@
 """The results store: one SQLite file, one row per finished task.
 
-A sweep (:mod:`landscape.sweep`) writes every finished task here as a single row keyed by
+A sweep (:mod:`landscape.app.sweep`) writes every finished task here as a single row keyed by
 the task's hash (dataset content, kind, parameters and package version).  Each row is
 written in its own SQLite transaction together with the other rows of its batch, so a
 process killed at any moment (SIGINT, SIGKILL) leaves only whole rows behind: a re-run
@@ -47,7 +47,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["Store", "TaskRecord", "SCHEMA_VERSION", "STATUSES", "default_store_path"]
 
@@ -227,7 +227,7 @@ class Store:
         ``meta`` maps a key to ``(kind, dataset, dataset_hash, params, version)``; when a key
         is missing there, the values declared by a sweep are used.
         """
-        from . import __version__
+        from .. import __version__
 
         c = self._conn
         host = socket.gethostname()

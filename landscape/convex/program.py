@@ -9,7 +9,7 @@ even, ``-1`` if odd) the restricted programme is (Pilanci & Ergen, ICML 2020)::
 
 A solver (Clarabel, called directly on a cached conic form, or any cvxpy solver) only
 produces a *candidate*; every returned value carries exact rational bounds
-``lower <= V(S) <= upper`` proven by :mod:`landscape.certificates`, and ``certified`` is
+``lower <= V(S) <= upper`` proven by :mod:`landscape.exact.arithmetic`, and ``certified`` is
 True only for an optimal solver status with ``upper - lower <= 1e-9 (1 + |upper|)``.
 
 Face programmes (``solve(S, faces={c: c2})``) restrict ``u_c`` to the facet that cone
@@ -49,8 +49,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import nnls
 
-from .certificates import (GAP_TOL, ExactData, _isqrt_ceil, gap_ok, sqrt_upper, to_grid)
-from .errors import InputError, TooLargeError
+from ..exact.arithmetic import (GAP_TOL, ExactData, _isqrt_ceil, gap_ok, sqrt_upper, to_grid)
+from ..errors import InputError, TooLargeError
 
 __all__ = [
     "RegionProgram",
@@ -92,7 +92,7 @@ def parse_lam(lam, allow_zero=False) -> Fraction:
     ...
     landscape.errors.InputError: lam must be >= 0, got -1
     """
-    from .data import parse_rational
+    from ..data import parse_rational
 
     q = parse_rational(lam, "lam")
     if q < 0:
@@ -136,7 +136,7 @@ class RegionOptimum:
     lower, upper : Fraction
         Proven bounds ``lower <= V(S) <= upper``.
     certified : bool
-        Optimal solver status and exact gap within :data:`~landscape.certificates.GAP_TOL`.
+        Optimal solver status and exact gap within :data:`~landscape.exact.arithmetic.GAP_TOL`.
     status : str
         ``"optimal"``, ``"optimal_inaccurate"`` or the solver's failure status.
     u : dict
@@ -273,7 +273,7 @@ class RegionProgram:
         (a fresh cvxpy problem solved with Clarabel) or ``"cvxpy:NAME"`` for another cvxpy
         solver (e.g. ``"cvxpy:SCS"``).
     arrangement : Arrangement, optional
-        A precomputed :func:`~landscape.arrangement.enumerate_cells` of ``ds``.
+        A precomputed :func:`~landscape.geometry.arrangement.enumerate_cells` of ``ds``.
 
     Examples
     --------
@@ -289,7 +289,7 @@ class RegionProgram:
     """
 
     def __init__(self, ds, lam, solver="clarabel", arrangement=None, allow_zero_lam=False):
-        from .arrangement import enumerate_cells
+        from ..geometry.arrangement import enumerate_cells
 
         self.ds = ds
         self.lam = parse_lam(lam, allow_zero=allow_zero_lam)
@@ -1359,7 +1359,7 @@ def min_norm_interpolator(ds, arrangement=None, max_cones=20000) -> Interpolator
     >>> it.certified, it.lower == it.upper == 2, it.rank     # one neuron (1, 1), |theta|^2 = 2|u| ...
     (True, False, 1)
     """
-    from .arrangement import enumerate_cells
+    from ..geometry.arrangement import enumerate_cells
 
     arr = arrangement if arrangement is not None else enumerate_cells(ds)
     prog = RegionProgram(ds, 1, arrangement=arr)  # structure only; lam unused

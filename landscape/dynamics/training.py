@@ -7,7 +7,7 @@ of MATH.md section 1,
 
 records what the run does to the landscape (loss, ``|theta|^2``, gap to ``V*``, the signed
 cones the neurons visit, the number of distinct directions, the rank of ``W``), and
-classifies where it ends with the exact local-minimum test of :mod:`landscape.classify`.
+classifies where it ends with the exact local-minimum test of :mod:`landscape.network.pointwise`.
 
 What is float and what is exact
 -------------------------------
@@ -78,9 +78,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .convex import parse_lam, refine_optimum
-from .errors import InputError
-from .reports import dumps
+from ..convex.program import parse_lam, refine_optimum
+from ..errors import InputError
+from ..app.reports import dumps
 
 __all__ = [
     "INITS",
@@ -406,7 +406,7 @@ class _Recorder:
 
 
 def _prepare(ds, lam, width, init_scale, init, seed, a0, W0):
-    from .data import Dataset
+    from ..data import Dataset
 
     if not isinstance(ds, Dataset):
         raise InputError(f"expected a Dataset, got {type(ds).__name__}")
@@ -878,7 +878,7 @@ def convex_optimum(ds, lam, arr=None):
     ``L - V*`` along a trajectory.
     """
     try:
-        from .convex import RegionProgram
+        from ..convex.program import RegionProgram
     except ImportError:
         return None
     glob = RegionProgram(ds, parse_lam(lam), arrangement=arr).global_optimum()
@@ -911,7 +911,7 @@ def classify_endpoint(ds, lam, run_or_a, W=None, *, arr=None, prog=None, glob=No
     4. If the certified bounds give ``V(S) = V*`` (``gap_ok(V*.lower, V(S).upper)``, the
        project's certified tolerance), the verdict is ``global_minimum``: ``L >= V*``
        everywhere and the run's limit attains ``V(S) = V*``.
-    5. Otherwise :func:`landscape.classify.check_network` runs on the polished point.  A
+    5. Otherwise :func:`landscape.network.pointwise.check_network` runs on the polished point.  A
        zero neuron that can grow (the global dual condition fails at the optimal residual
        of ``V(S)``, which is unique, with a margin) gives ``not_a_local_minimum``: a
        *stalled saddle*.  Other descent certificates of the local checks may come from
@@ -950,9 +950,9 @@ def classify_endpoint(ds, lam, run_or_a, W=None, *, arr=None, prog=None, glob=No
     L, ga, gW = loss_and_grad(X, y, float(lam_q), a, W)
     gsq = float(ga @ ga + np.vdot(gW, gW))
     try:
-        from .certificates import gap_ok
-        from .classify import check_network
-        from .convex import RegionProgram
+        from ..exact.arithmetic import gap_ok
+        from ..network.pointwise import check_network
+        from ..convex.program import RegionProgram
     except ImportError:
         return EndpointVerdict("undecided", "the convex engine (landscape.convex/classify) is not available",
                                grad_sq=gsq)
@@ -1273,7 +1273,7 @@ def command_train(ds, args) -> dict:
         raise InputError(f"--width {args.width}: at most 100000 neurons")
     v_star, prog, glob = None, None, None
     if not args.no_classify:
-        from .convex import RegionProgram
+        from ..convex.program import RegionProgram
 
         prog = RegionProgram(ds, parse_lam(args.lam))
         glob = prog.global_optimum()

@@ -1,7 +1,7 @@
 r"""Tables and figures from a results store.
 
 :func:`render_table` turns the rows of a read-only SQL query on the store
-(:meth:`landscape.store.Store.query`) into CSV, Markdown or LaTeX (booktabs).
+(:meth:`landscape.app.store.Store.query`) into CSV, Markdown or LaTeX (booktabs).
 :func:`plot_figure` draws one series per group with matplotlib and saves PNG or PDF.
 
 Certified bounds
@@ -49,7 +49,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import InputError
+from ..errors import InputError
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["Claim", "Outcome", "ClaimRow", "CLAIMS", "claim", "run_claims", "zaslavsky_brute_force"]
 
@@ -123,7 +123,7 @@ def run_claims(names=None) -> list:
 
 
 # ---------------------------------------------------------------------------
-# Exact helpers (independent of landscape.arrangement)
+# Exact helpers (independent of landscape.geometry.arrangement)
 # ---------------------------------------------------------------------------
 
 
@@ -211,10 +211,10 @@ _COVER_CASES = [(6, 2, False), (9, 3, False), (12, 4, False), (8, 2, True), (10,
 
 @claim("cover", "Cover (1965), IEEE Trans. Electron. Comput. EC-14, Thm 1",
        "Gaussian X, seed 0: (n,d) = " + ", ".join(f"({n},{d}{'+bias' if b else ''})" for n, d, b in _COVER_CASES),
-       requires=("landscape.arrangement:enumerate_cells",))
+       requires=("landscape.geometry.arrangement:enumerate_cells",))
 def _claim_cover():
-    from .arrangement import enumerate_cells
-    from .data import generate
+    from ..geometry.arrangement import enumerate_cells
+    from ..data import generate
 
     expected, observed = [], []
     for n, d, bias in _COVER_CASES:
@@ -243,9 +243,9 @@ _ZASLAVSKY_CASES = [
 
 @claim("zaslavsky", "Zaslavsky (1975), Mem. AMS 154; threshold/resonance counts (OEIS A000609, A034997)",
        "degenerate data: " + "; ".join(c[0] for c in _ZASLAVSKY_CASES),
-       requires=("landscape.arrangement:enumerate_cells",))
+       requires=("landscape.geometry.arrangement:enumerate_cells",))
 def _claim_zaslavsky():
-    from .arrangement import enumerate_cells
+    from ..geometry.arrangement import enumerate_cells
 
     expected, observed, ok = [], [], True
     for _, rows, published in _ZASLAVSKY_CASES:
@@ -259,10 +259,10 @@ def _claim_zaslavsky():
 
 @claim("pilanci-ergen", "Pilanci & Ergen (2020), ICML, Thm 1 (support <= n+1)",
        "relu-teacher n=5, d=2, seed 0, lam=1/100",
-       requires=("landscape.convex:RegionProgram",))
+       requires=("landscape.convex.program:RegionProgram",))
 def _claim_pilanci_ergen():
-    from .convex import RegionProgram, network_loss
-    from .data import generate
+    from ..convex.program import RegionProgram, network_loss
+    from ..data import generate
 
     ds = generate("relu-teacher", n=5, d=2, seed=0)
     lam = Fraction(1, 100)
@@ -292,10 +292,10 @@ def _orthogonal_closed_form(ds, lam):
 
 @claim("orthogonal-closed-form", "Boursier et al. (2025), orthogonal data; MATH.md section 6",
        "orthonormal n=3, d=4, seeds 0-2, lam=1/20",
-       requires=("landscape.convex:RegionProgram",))
+       requires=("landscape.convex.program:RegionProgram",))
 def _claim_orthogonal():
-    from .convex import RegionProgram
-    from .data import generate
+    from ..convex.program import RegionProgram
+    from ..data import generate
 
     lam = Fraction(1, 20)
     expected, observed, ok = [], [], True
@@ -315,10 +315,10 @@ def _claim_orthogonal():
 
 @claim("chistikov-thm8", "Chistikov, Englert & Lazic (2023), NeurIPS, Thm 8 (M>0, b=11)",
        "x1=b e1, x2,3 = b e1 -+ sqrt(b) e2 + e3, y = relu(X v*)",
-       requires=("landscape.convex:min_norm_interpolator",))
+       requires=("landscape.convex.program:min_norm_interpolator",))
 def _claim_chistikov():
-    from .convex import min_norm_interpolator
-    from .data import generate
+    from ..convex.program import min_norm_interpolator
+    from ..data import generate
 
     it = min_norm_interpolator(generate("chistikov", b=11))
     # Rank-1 interpolators have |theta|^2 = 2; the theorem's point is that the minimum-norm
@@ -337,10 +337,10 @@ def _uncertified_mass(row, key):
 
 @claim("boursier-sufficiency", "Boursier et al. (2025), abstract: m >~ min(n^d, 2^n) suffices",
        "relu-teacher n=4, d=2, seed 0, lam=1/100, uniform measure, m = 64 (K = 16)",
-       requires=("landscape.regions:Landscape",))
+       requires=("landscape.regions.landscape:Landscape",))
 def _claim_boursier_sufficiency():
-    from .data import generate
-    from .regions import Landscape
+    from ..data import generate
+    from ..regions.landscape import Landscape
 
     land = Landscape(generate("relu-teacher", n=4, d=2, seed=0), Fraction(1, 100))
     row = land.row(64)
@@ -355,10 +355,10 @@ def _claim_boursier_sufficiency():
 
 @claim("boursier-necessity", "Boursier et al. (2025): orthogonal data need m of order 2^n",
        "orthonormal n=3, d=3, seed 0, lam=1/100, uniform measure, m = n = 3",
-       requires=("landscape.regions:Landscape",))
+       requires=("landscape.regions.landscape:Landscape",))
 def _claim_boursier_necessity():
-    from .data import generate
-    from .regions import Landscape
+    from ..data import generate
+    from ..regions.landscape import Landscape
 
     land = Landscape(generate("orthonormal", n=3, d=3, seed=0), Fraction(1, 100))
     row = land.row(3)
@@ -372,11 +372,11 @@ def _claim_boursier_necessity():
 
 @claim("boursier-theorem2", "Boursier et al. (2025), Thm 2 (small initialisation)",
        "theorem2 d=3, width 100, init 1e-4, lam=1e-5, lr 0.01, 200k GD steps",
-       requires=("landscape.dynamics:classify_endpoint", "landscape.classify:check_network"))
+       requires=("landscape.dynamics.training:classify_endpoint", "landscape.network.pointwise:check_network"))
 def _claim_theorem2():
-    from .convex import min_norm_interpolator
-    from .data import generate
-    from .dynamics import classify_endpoint, train
+    from ..convex.program import min_norm_interpolator
+    from ..data import generate
+    from ..dynamics.training import classify_endpoint, train
 
     ds = generate("theorem2", d=3)
     lam = Fraction(1, 100000)

@@ -21,7 +21,7 @@ Lacotte & Pilanci, ICLR 2022, and MATH.md section 4):
    the zero neuron can grow).
 
 Every "not a local minimum" comes with a certificate that is verified exactly (signs of
-``p + q sqrt(s)`` decided by :func:`~landscape.certificates.sign_p_plus_q_sqrt`).  A local
+``p + q sqrt(s)`` decided by :func:`~landscape.exact.arithmetic.sign_p_plus_q_sqrt`).  A local
 minimum is a ``global_minimum`` if its residual is exactly dual feasible for all cones, or
 if its value lies within the certified bounds of ``L*_m``; ``spurious_local_minimum`` if its
 value exceeds the certified upper bound of ``L*_m``.
@@ -31,7 +31,7 @@ solver is typically a minimum only up to rounding: exact equalities (balance, th
 KKT condition ``b . u = n lam |u|``) then fail by ~1e-16.  When a failed check's relative
 margin is below ``tol`` (default 1e-9) the verdict is ``undecided`` and ``reason`` names the
 check; the region optimum itself is certified with
-:meth:`landscape.convex.RegionProgram.solve` on the network's support (:func:`network_support`).
+:meth:`landscape.convex.program.RegionProgram.solve` on the network's support (:func:`network_support`).
 :func:`certify_network` is the polish path for such inputs (support by exact point location,
 certified ``V(S)``, bounds on ``L - V(S)``, and the exact test at the rational optimum of
 ``V(S)`` when it has one); ``check_network`` attaches it to an ``undecided`` verdict after
@@ -61,10 +61,10 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import nnls
 
-from .certificates import GAP_TOL, gap_ok, sign_p_plus_q_sqrt, to_grid
-from .convex import RegionProgram, cone_cell, cone_sign, parse_lam
-from .data import parse_rational
-from .errors import InputError, TooLargeError
+from ..exact.arithmetic import GAP_TOL, gap_ok, sign_p_plus_q_sqrt, to_grid
+from ..convex.program import RegionProgram, cone_cell, cone_sign, parse_lam
+from ..data import parse_rational
+from ..errors import InputError, TooLargeError
 
 __all__ = ["Verdict", "check_network", "is_stationary", "parse_network", "network_support",
            "load_network", "certify_network", "NetworkCertificate"]
@@ -452,7 +452,7 @@ def _kkt_in_cone(prog, rows, r, u, uu, c, b, nl, tol, radial_exact):
         return None
     supp = [idx for idx in range(len(act)) if mu[idx] > 1e-12 * scale] if len(act) else []
     if supp:
-        from .convex import _fq_mat, _particular_solution
+        from ..convex.program import _fq_mat, _particular_solution
 
         M = _fq_mat([[(1 if D[act[idx]] else -1) * rows[act[idx]][t] for idx in supp] for t in range(dim)])
         sol = _particular_solution(M, gq)
@@ -555,7 +555,7 @@ _IN_FALLBACK = []
 def _region_fallback(ds, lam, a, W, prog):
     """Region-level verdict for a float near-minimum, or None.
 
-    Hook for :func:`landscape.regions.region_verdict` (the region certificate for interior
+    Hook for :func:`landscape.regions.landscape.region_verdict` (the region certificate for interior
     minima): returns its :class:`Verdict` when it certifies one, None when it does not
     apply, when ``regions.region_verdict`` does not exist, or when the region's ``L*_m``
     is too large to compute.  Re-entrant calls (a region certificate that itself calls
@@ -564,7 +564,7 @@ def _region_fallback(ds, lam, a, W, prog):
     if _IN_FALLBACK:
         return None
     try:
-        from .regions import region_verdict
+        from ..regions.landscape import region_verdict
     except ImportError:
         return None
     _IN_FALLBACK.append(True)
@@ -645,7 +645,7 @@ def certify_network(ds, lam, a, W, prog=None, max_alternatives=16) -> NetworkCer
        exactly on a hyperplane has several accessible cones: the first is used and the
        others are solved as ``alternatives``, up to ``max_alternatives`` supports); neurons
        within :data:`NEAR_FACET` of a hyperplane are named.
-    2. ``V(S)`` certified (:meth:`~landscape.convex.RegionProgram.solve`); the network's
+    2. ``V(S)`` certified (:meth:`~landscape.convex.program.RegionProgram.solve`); the network's
        exact loss and proven bounds on ``L(theta) - V(S)`` (``>= 0`` up to the bounds when
        the network is in the closed region, MATH.md section 3).
     3. If the certified optimum has a short rational balanced form, :func:`check_network`
@@ -720,7 +720,7 @@ def certify_network(ds, lam, a, W, prog=None, max_alternatives=16) -> NetworkCer
     else:
         notes.append(f"V(S) in [{float(opt.lower):.12g}, {float(opt.upper):.12g}] (certified); "
                      f"L - V(S) in [{float(loss - opt.upper):.3g}, {float(loss - opt.lower):.3g}]")
-        from .regions import rational_network
+        from ..regions.landscape import rational_network
 
         oa, oW = opt.network
         exact = rational_network(oa, oW) if len(oa) else None

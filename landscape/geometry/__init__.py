@@ -1,0 +1,8 @@
+"""Geometry of the data: the hyperplane arrangement, its cells, signed cones and measures."""
+
+from . import arrangement
+from . import measures
+from .arrangement import *  # noqa: F401,F403
+from .measures import *  # noqa: F401,F403
+
+__all__ = arrangement.__all__ + measures.__all__
