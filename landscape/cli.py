@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from . import __version__
 from .errors import InputError
-from .app.reports import dumps  # noqa: F401  (used by every command)
+from .results.serialize import dumps  # noqa: F401  (used by every command)
 
 EXIT_INPUT = 2
 
@@ -359,7 +359,8 @@ def _add_optimum(sub):
 
 
 def _cmd_optimum(args):
-    from .convex.program import RegionProgram, parse_lam
+    from .convex.program import RegionProgram
+    from .data import parse_lam
 
     parse_lam(args.lam)
     prog = RegionProgram(load_data(args), args.lam, solver=args.solver)

@@ -40,6 +40,7 @@ from .errors import InputError
 __all__ = [
     "Dataset",
     "parse_rational",
+    "parse_lam",
     "format_rational",
     "load_dataset",
     "save_dataset",
@@ -87,6 +88,25 @@ def parse_rational(value, where="value") -> Fraction:
         except (ValueError, ZeroDivisionError):
             raise InputError(f"{where}: {value!r} is not a number") from None
     raise InputError(f"{where}: {value!r} is not a number")
+
+
+def parse_lam(lam, allow_zero=False) -> Fraction:
+    """Exact, validated regularisation strength.
+
+    >>> parse_lam("0.01")
+    Fraction(1, 100)
+    >>> parse_lam(-1)
+    Traceback (most recent call last):
+    ...
+    landscape.errors.InputError: lam must be >= 0, got -1
+    """
+    q = parse_rational(lam, "lam")
+    if q < 0:
+        raise InputError(f"lam must be >= 0, got {q}")
+    if q == 0 and not allow_zero:
+        raise InputError("lam = 0 is not a regularised problem; use `landscape interpolate` "
+                         "(min_norm_interpolator) for the lam -> 0 limit")
+    return q
 
 
 def format_rational(q) -> str:
@@ -357,7 +377,7 @@ def save_dataset(ds: Dataset, path) -> None:
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
     if ext == ".json":
-        from .app.reports import dumps
+        from .results.serialize import dumps
 
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(dumps(ds.to_json_obj()) + "\n")

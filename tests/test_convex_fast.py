@@ -7,7 +7,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from landscape.exact.arithmetic import to_grid
-from landscape.convex.program import RegionProgram, cone_cell, cone_sign
+from landscape.convex.program import RegionProgram
+from landscape.geometry.cones import cone_cell, cone_sign
 from landscape.data import Dataset, generate
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from landscape.convex.program import RegionProgram, cone_cell
+from landscape.convex.program import RegionProgram
+from landscape.geometry.cones import cone_cell
 from landscape.data import Dataset
 from landscape.errors import InputError
 

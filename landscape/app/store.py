@@ -326,7 +326,7 @@ def _strip_strings(sql):
 
 def _canonical(params) -> str:
     """Canonical JSON of a parameter dict (text is taken as already canonical)."""
-    from .reports import canonical_json
+    from ..results.serialize import canonical_json
 
     return params if isinstance(params, str) else canonical_json(params or {})
 

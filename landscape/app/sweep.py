@@ -91,7 +91,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import InputError
-from .reports import canonical_json, json_default
+from ..results.serialize import canonical_json, json_default
 from .store import TaskRecord
 
 __all__ = [

@@ -50,7 +50,9 @@ import scipy.sparse as sp
 from scipy.optimize import nnls
 
 from ..exact.arithmetic import (GAP_TOL, ExactData, _isqrt_ceil, gap_ok, sqrt_upper, to_grid)
+from ..data import parse_lam
 from ..errors import InputError, TooLargeError
+from ..geometry.cones import cone_cell, cone_sign
 
 __all__ = [
     "RegionProgram",
@@ -58,49 +60,11 @@ __all__ = [
     "WidthOptimum",
     "Interpolator",
     "min_norm_interpolator",
-    "cone_sign",
-    "cone_cell",
-    "parse_lam",
     "network_loss",
 ]
 
 #: candidate weights below this fraction of the largest are treated as zero
 _ZERO_REL = 1e-9
-
-
-def cone_sign(c: int) -> int:
-    """Sign of signed cone ``c``: ``+1`` for even ``c``, ``-1`` for odd.
-
-    >>> cone_sign(4), cone_sign(5), cone_cell(5)
-    (1, -1, 2)
-    """
-    return 1 if c % 2 == 0 else -1
-
-
-def cone_cell(c: int) -> int:
-    """Cell of signed cone ``c`` (``c // 2``)."""
-    return c // 2
-
-
-def parse_lam(lam, allow_zero=False) -> Fraction:
-    """Exact, validated regularisation strength.
-
-    >>> parse_lam("0.01")
-    Fraction(1, 100)
-    >>> parse_lam(-1)
-    Traceback (most recent call last):
-    ...
-    landscape.errors.InputError: lam must be >= 0, got -1
-    """
-    from ..data import parse_rational
-
-    q = parse_rational(lam, "lam")
-    if q < 0:
-        raise InputError(f"lam must be >= 0, got {q}")
-    if q == 0 and not allow_zero:
-        raise InputError("lam = 0 is not a regularised problem; use `landscape interpolate` "
-                         "(min_norm_interpolator) for the lam -> 0 limit")
-    return q
 
 
 def network_loss(ds, lam, a, W) -> float:

@@ -78,9 +78,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..convex.program import parse_lam, refine_optimum
+from ..convex.program import refine_optimum
+from ..data import parse_lam
 from ..errors import InputError
-from ..app.reports import dumps
+from ..results.serialize import dumps
 
 __all__ = [
     "INITS",

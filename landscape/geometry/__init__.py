@@ -2,7 +2,9 @@
 
 from . import arrangement
 from . import measures
+from . import cones
 from .arrangement import *  # noqa: F401,F403
 from .measures import *  # noqa: F401,F403
+from .cones import *  # noqa: F401,F403
 
-__all__ = arrangement.__all__ + measures.__all__
+__all__ = arrangement.__all__ + measures.__all__ + cones.__all__

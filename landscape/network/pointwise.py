@@ -62,7 +62,9 @@ import numpy as np
 from scipy.optimize import nnls
 
 from ..exact.arithmetic import GAP_TOL, gap_ok, sign_p_plus_q_sqrt, to_grid
-from ..convex.program import RegionProgram, cone_cell, cone_sign, parse_lam
+from ..convex.program import RegionProgram
+from ..data import parse_lam
+from ..geometry.cones import cone_cell, cone_sign
 from ..data import parse_rational
 from ..errors import InputError, TooLargeError
 

@@ -67,7 +67,9 @@ from fractions import Fraction
 import numpy as np
 
 from ..exact.arithmetic import GAP_TOL, gap_ok
-from ..convex.program import RegionProgram, WidthOptimum, cone_cell, cone_sign, parse_lam
+from ..convex.program import RegionProgram, WidthOptimum
+from ..data import parse_lam
+from ..geometry.cones import cone_cell, cone_sign
 from ..errors import InputError, TooLargeError
 from ..geometry.measures import (
     closed_form,
@@ -1041,7 +1043,7 @@ def summary_files(result, out_dir):
     import csv
     import os
 
-    from ..app.reports import dumps
+    from ..results.serialize import dumps
 
     os.makedirs(out_dir, exist_ok=True)
     obj = summary_obj(result)

@@ -1,0 +1,6 @@
+"""Result types: the vocabulary of statuses and verdicts, and how results are serialised."""
+
+from . import serialize
+from .serialize import *  # noqa: F401,F403
+
+__all__ = serialize.__all__
