@@ -472,7 +472,7 @@ def _add_counterexample(sub):
 
 
 def _cmd_counterexample(args):
-    from .regions.landscape import find_counterexample
+    from .regions.counterexample import find_counterexample
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")

@@ -25,7 +25,7 @@ from landscape.graph.adjacency import (
     support_moves,
     write_graph,
 )
-from landscape.regions.landscape import Landscape, find_counterexample
+from landscape.regions import Landscape, find_counterexample
 
 # relu-teacher n=3, d=2, seed=1, lam=1/20: cone 7 holds an interior spurious minimum
 # (certified by Landscape.classify) at every width tried.

@@ -4,7 +4,7 @@ import math
 from fractions import Fraction
 
 
-import landscape.regions.landscape as regions
+import landscape.regions.verdict as regions
 from landscape.network.pointwise import Verdict, certify_network, check_network
 from landscape.convex.program import RegionProgram
 from landscape.data import Dataset

@@ -10,7 +10,7 @@ import sympy
 
 from landscape.data import Dataset, generate, load_dataset
 from landscape.geometry.measures import restricted_support_probability
-from landscape.regions.landscape import Landscape, analyse, find_counterexample
+from landscape.regions import Landscape, analyse, find_counterexample
 
 
 def brute_V(ds, lam, patterns, S):

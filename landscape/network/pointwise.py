@@ -557,7 +557,7 @@ _IN_FALLBACK = []
 def _region_fallback(ds, lam, a, W, prog):
     """Region-level verdict for a float near-minimum, or None.
 
-    Hook for :func:`landscape.regions.landscape.region_verdict` (the region certificate for interior
+    Hook for :func:`landscape.regions.verdict.region_verdict` (the region certificate for interior
     minima): returns its :class:`Verdict` when it certifies one, None when it does not
     apply, when ``regions.region_verdict`` does not exist, or when the region's ``L*_m``
     is too large to compute.  Re-entrant calls (a region certificate that itself calls
@@ -566,7 +566,7 @@ def _region_fallback(ds, lam, a, W, prog):
     if _IN_FALLBACK:
         return None
     try:
-        from ..regions.landscape import region_verdict
+        from ..regions.verdict import region_verdict
     except ImportError:
         return None
     _IN_FALLBACK.append(True)
@@ -722,7 +722,7 @@ def certify_network(ds, lam, a, W, prog=None, max_alternatives=16) -> NetworkCer
     else:
         notes.append(f"V(S) in [{float(opt.lower):.12g}, {float(opt.upper):.12g}] (certified); "
                      f"L - V(S) in [{float(loss - opt.upper):.3g}, {float(loss - opt.lower):.3g}]")
-        from ..regions.landscape import rational_network
+        from ..regions.counterexample import rational_network
 
         oa, oW = opt.network
         exact = rational_network(oa, oW) if len(oa) else None
