@@ -159,15 +159,22 @@ class Store:
         self.path = path
         self.readonly = readonly
         if readonly:
+            from urllib.parse import quote
+
             if not os.path.exists(path):
                 raise InputError(f"{path}: no such results store")
-            uri = "file:" + os.path.abspath(path) + "?mode=ro"
-            self._conn = self._connect(uri, uri=True)
+            if not os.path.isfile(path):
+                raise InputError(f"{path}: not a file, expected a results store")
+            target, uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro", True
         else:
             from ..data import check_output_file
 
             check_output_file(path)
-            self._conn = self._connect(path)
+            target, uri = path, False
+        try:
+            self._conn = self._connect(target, uri=uri)
+        except sqlite3.Error as exc:
+            raise InputError(f"{path}: cannot open the results store ({exc})") from None
         try:
             self._check_and_create()
         except sqlite3.DatabaseError as exc:
