@@ -539,9 +539,9 @@ def _command_parser(parser, args):
         parser = actions[0].choices[getattr(args, actions[0].dest)]
 
 
-def _flag_names(parser, command):
-    """Keyword argument -> text naming it for ``command``: its flag, or a note that only
-    the Python API accepts it."""
+def _flag_names(parser):
+    """Keyword argument -> text naming it for the command of ``parser``: its flag, or a
+    note that only the Python API accepts it."""
     names = {}
     for action in parser._actions:
         longs = [o for o in action.option_strings if o.startswith("--")]
@@ -550,7 +550,7 @@ def _flag_names(parser, command):
 
     class _Names(dict):
         def __missing__(self, keyword):
-            return f"{keyword}=... (a keyword argument of the Python API; `landscape {command}` has no flag for it)"
+            return f"{keyword}=... (a keyword argument of the Python API; `{parser.prog}` has no flag for it)"
 
         def __contains__(self, keyword):
             return not (keyword.startswith("-") or " " in keyword)
@@ -559,7 +559,7 @@ def _flag_names(parser, command):
 
 
 def _check_arguments(args):
-    """Checks shared by every command, before any work: lam, eps and the output paths."""
+    """Checks shared by every command, before any work: lam, seed, eps and the output paths."""
     from .data import check_output_dir, check_output_file
 
     lam = getattr(args, "lam", None)
@@ -568,6 +568,9 @@ def _check_arguments(args):
             raise InputError(f"--lam must be > 0, got {lam}" + (
                 " (lam = 0 has no weight decay: `landscape interpolate` computes the lam -> 0 limit)"
                 if lam == 0 else ""))
+    seed = getattr(args, "seed", None)
+    if isinstance(seed, int) and seed < 0:
+        raise InputError(f"--seed must be >= 0, got {seed}")
     eps = getattr(args, "eps", None)
     if isinstance(eps, Fraction) and not 0 < eps < 1:
         raise InputError(f"--eps must lie strictly between 0 and 1, got {eps}")
@@ -581,7 +584,7 @@ def _check_arguments(args):
                 raise InputError(f"{flag} {exc}") from None
 
 
-def _finish(result, args):
+def _finish(result, args, prog):
     """Render a handler's result and return the exit status (see the module docstring)."""
     from .app.render import exit_status, uncertified_reason
 
@@ -595,7 +598,7 @@ def _finish(result, args):
         status = exit_status(result)
         if status == EXIT_UNCERTIFIED:
             reason = uncertified_reason(result)
-            print(f"landscape {args.command}: finished, but the result is not certified (exit status 3)"
+            print(f"{prog}: finished, but the result is not certified (exit status 3)"
                   + (f": {reason}" if reason else ""), file=sys.stderr)
     out = None if args.command in _OUT_IS_PRODUCT else getattr(args, "out", None)
     emit(text, out)
@@ -608,22 +611,22 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (status 2), --help and --version (status 0)
         return exc.code
+    command = _command_parser(parser, args)
     try:
         _check_arguments(args)
-        return _finish(args.handler(args), args)
+        return _finish(args.handler(args), args, command.prog)
     except TooLargeError as exc:
-        names = _flag_names(_command_parser(parser, args), args.command)
-        print(f"landscape {args.command}: error: {exc.message(names)}", file=sys.stderr)
+        print(f"{command.prog}: error: {exc.message(_flag_names(command))}", file=sys.stderr)
         return EXIT_INPUT
     except InputError as exc:
-        print(f"landscape {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{command.prog}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except OSError as exc:  # a file that cannot be read or written, a full disk
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"landscape {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"{command.prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print(f"landscape {args.command}: interrupted", file=sys.stderr)
+        print(f"{command.prog}: interrupted", file=sys.stderr)
         return 130
 
 

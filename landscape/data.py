@@ -37,7 +37,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, TooLargeError
 
 __all__ = [
     "Dataset",
@@ -706,8 +706,15 @@ GENERATORS = {
 }
 
 
-def generate(kind, **params) -> Dataset:
+#: the most entries (n x d) a generated dataset may have unless ``max_entries`` says more
+MAX_GENERATED_ENTRIES = 10**7
+
+
+def generate(kind, max_entries=MAX_GENERATED_ENTRIES, **params) -> Dataset:
     """Generate a dataset by name (see :data:`GENERATORS`) with keyword parameters.
+
+    Refuses (:class:`~landscape.errors.TooLargeError`) datasets with more than
+    ``max_entries`` entries, and negative seeds.
 
     >>> generate("theorem2", d=3).n
     3
@@ -722,4 +729,10 @@ def generate(kind, **params) -> Dataset:
     for key in ("n", "d", "width", "b"):
         if key in params and int(params[key]) < 1:
             raise InputError(f"{key} must be at least 1, got {params[key]}")
+    if "seed" in params and int(params["seed"]) < 0:
+        raise InputError(f"seed must be >= 0, got {params['seed']}")
+    d = int(params.get("d", 2))
+    rows = 2**d if kind == "hypercube" else int(params.get("n", d))
+    if rows * d > max_entries:
+        raise TooLargeError(f"{kind} dataset of {rows:,} x {d:,} entries", rows * d, max_entries, "max_entries")
     return GENERATORS[kind](**params)

@@ -200,6 +200,14 @@ def test_bad_stores(files, capsys):
     (["analyse", "good.json", "--lam", "1/10", "--width", "1", "--eps", "0"], "--eps must lie strictly"),
     (["analyse", "good.json", "--lam", "1/10", "--width", "1", "--eps", "2"], "--eps must lie strictly"),
     (["analyse", "good.json", "--lam", "1e400", "--width", "1"], "floating-point range"),
+    (["graph", "good.json", "--lam", "1/10", "--width", "1", "--seed", "-5"], "--seed must be >= 0, got -5"),
+    (["data", "gen", "gaussian", "--n", "3", "--d", "2", "--seed", "-1", "--out", "x.json"], "--seed must be >= 0"),
+    (["data", "gen", "gaussian", "--n", "100000000", "--d", "2", "--out", "x.json"],
+     "max_entries=... (a keyword argument of the Python API; `landscape data gen` has no flag for it)"),
+    (["data", "gen", "hypercube", "--d", "40", "--out", "x.json"], "exceeds the limit"),
+    (["data", "gen", "theorem2", "--n", "4", "--out", "x.json"], "does not take the parameter n"),
+    (["data", "gen", "gaussian", "--d", "2", "--out", "x.json"], "needs the parameter n"),
+    (["data", "gen", "gaussian", "--n", "3", "--d", "2", "--out", "x.txt"], "unknown file type"),
 ])
 def test_argument_checks(files, capsys, argv, needle):
     assert needle in _run(argv, capsys, files)

@@ -127,7 +127,7 @@ class TaskKind:
     ``f(**params)`` when ``needs_dataset`` is false); ``requires`` names what must be
     importable for the kind to be available.  ``params`` maps a parameter name to
     ``(type, default)`` with type one of ``rational``, ``lam`` (a rational > 0), ``int``,
-    ``pint`` (an integer >= 1), ``float``, ``pfloat`` (a finite float > 0), ``str``,
+    ``uint`` (an integer >= 0), ``pint`` (an integer >= 1), ``float``, ``pfloat`` (a finite float > 0), ``str``,
     ``bool``, ``json`` and default :data:`REQUIRED` for a required parameter.
     """
 
@@ -155,7 +155,7 @@ KINDS = {
                  description="certified convex global optimum V* (Pilanci & Ergen 2020)"),
         TaskKind("analyse", "landscape.app.sweep:_task_analyse",
                  {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "measure": ("str", "uniform"),
-                  "samples": ("pint", None), "seed": ("int", 0), "max_supports": ("pint", None)},
+                  "samples": ("pint", None), "seed": ("uint", 0), "max_supports": ("pint", None)},
                  requires=("landscape.regions.landscape:Landscape",),
                  description="proportions of width-m regions holding global / spurious minima (landscape.regions.landscape)"),
         TaskKind("counterexample", "landscape.app.sweep:_task_counterexample",
@@ -164,13 +164,13 @@ KINDS = {
                  description="search for a certified spurious local minimum of width m"),
         TaskKind("train", "landscape.app.sweep:_task_train",
                  {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "init_scale": ("pfloat", 1e-3),
-                  "init": ("str", "gaussian"), "seed": ("int", 0), "lr": ("pfloat", 0.01),
+                  "init": ("str", "gaussian"), "seed": ("uint", 0), "lr": ("pfloat", 0.01),
                   "steps": ("pint", 100_000), "grad_tol": ("pfloat", 1e-16), "classify": ("bool", True)},
                  requires=("landscape.dynamics.training:train",),
                  description="gradient descent from a random initialisation; the endpoint classified exactly"),
         TaskKind("graph", "landscape.app.sweep:_task_graph",
                  {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "samples": ("pint", None),
-                  "seed": ("int", 0), "max_nodes": ("pint", 5000)},
+                  "seed": ("uint", 0), "max_nodes": ("pint", 5000)},
                  requires=("landscape.graph.adjacency:region_graph",),
                  description="the region graph of width m: benignity and spurious basins"),
         TaskKind("echo", "landscape.app.sweep:_task_echo",
@@ -629,7 +629,7 @@ def _fmt_point(point):
 def _convert(value, typ, where, line, path):
     from ..data import parse_rational
 
-    wanted = {"rational": "a rational", "lam": "a rational > 0", "pint": "an integer >= 1",
+    wanted = {"rational": "a rational", "lam": "a rational > 0", "pint": "an integer >= 1", "uint": "an integer >= 0",
               "pfloat": "a finite number > 0"}.get(typ, "a " + typ)
     bad = _error(path, line, where, f"expected {wanted}, got {value!r}")
     if typ == "lam":
@@ -637,6 +637,10 @@ def _convert(value, typ, where, line, path):
         if q <= 0:
             raise _error(path, line, where, f"lam must be > 0, got {q}")
         return q
+    if typ == "uint":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise bad
+        return value
     if typ == "pint":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise bad
