@@ -48,6 +48,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sqlite3
@@ -296,6 +297,18 @@ class Store:
             c.execute("ROLLBACK")
             raise
 
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One write transaction (all or nothing)."""
+        c = self._conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        c.execute("COMMIT")
+
     # -- leases ------------------------------------------------------------------
     def claim(self, keys, worker, lease=LEASE_SECONDS, include_failed=True):
         """Claim the tasks of ``keys`` for ``worker``; return the keys claimed, in order.
@@ -307,10 +320,8 @@ class Store:
         keys = list(keys)
         if not keys:
             return []
-        c = self._conn
         now = time.time()
-        c.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as c:
             done = self.finished_keys(keys, include_failed=include_failed)
             held = {}
             for chunk in _chunks(keys):
@@ -321,22 +332,20 @@ class Store:
             mine = [k for k in keys if k not in done and held.get(k, worker) == worker]
             c.executemany("INSERT OR REPLACE INTO claims (key, worker, claimed, expires) VALUES (?, ?, ?, ?)",
                           [(k, worker, now, now + lease) for k in mine])
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
         return mine
 
     def renew(self, keys, worker, lease=LEASE_SECONDS):
         """Extend the leases ``worker`` holds on ``keys``."""
         keys = list(keys)
         if keys:
-            self._conn.executemany("UPDATE claims SET expires = ? WHERE key = ? AND worker = ?",
-                                   [(time.time() + lease, k, worker) for k in keys])
+            with self._transaction():
+                self._conn.executemany("UPDATE claims SET expires = ? WHERE key = ? AND worker = ?",
+                                       [(time.time() + lease, k, worker) for k in keys])
 
     def release(self, keys, worker):
         """Drop the leases ``worker`` holds on ``keys``."""
-        self._conn.executemany("DELETE FROM claims WHERE key = ? AND worker = ?", [(k, worker) for k in keys])
+        with self._transaction():
+            self._conn.executemany("DELETE FROM claims WHERE key = ? AND worker = ?", [(k, worker) for k in keys])
 
     def claimed_elsewhere(self, keys, worker):
         """Keys of ``keys`` another worker holds an unexpired lease on."""
@@ -356,11 +365,15 @@ class Store:
         valid JSON is not finished (it is run again)."""
         statuses = STATUSES if include_failed else ("done", "uncertified")
         marks = ",".join("?" * len(statuses))
-        rows = self._conn.execute(
-            f"SELECT key FROM tasks WHERE status IN ({marks}) "
-            "AND (status = 'failed' OR (result IS NOT NULL AND json_valid(result)))", statuses).fetchall()
-        found = {r[0] for r in rows}
-        return found if keys is None else found & set(keys)
+        sql = (f"SELECT key FROM tasks WHERE status IN ({marks}) "
+               "AND (status = 'failed' OR (result IS NOT NULL AND json_valid(result)))")
+        if keys is None:
+            return {r[0] for r in self._conn.execute(sql, statuses)}
+        found = set()
+        for chunk in _chunks(list(keys)):  # by primary key: no scan of the whole store
+            found.update(r[0] for r in self._conn.execute(
+                sql + f" AND key IN ({','.join('?' * len(chunk))})", (*statuses, *chunk)))
+        return found
 
     def counts(self, sweep=None):
         """``{status: count}`` over all tasks, or over the tasks of ``sweep``."""

@@ -974,6 +974,7 @@ def run_tasks(tasks, store, workers=None, scheduler=None, progress=None, label="
     mean = None
     previous = 1
     finished = 0
+    renewed = time.monotonic()
     try:
         while pending or in_flight or waiting:
             while pending and len(in_flight) < 2 * backend.slots:
@@ -998,7 +999,9 @@ def run_tasks(tasks, store, workers=None, scheduler=None, progress=None, label="
                         bar.update(others)
                 continue
             done = backend.wait([f for f, _ in in_flight.values()], timeout=LEASE_SECONDS / 3)
-            store.renew([p[0] for _, b in in_flight.values() for p in b], worker)
+            if time.monotonic() - renewed > LEASE_SECONDS / 6:  # keep the running tasks' leases
+                store.renew([p[0] for _, b in in_flight.values() for p in b], worker)
+                renewed = time.monotonic()
             for fut in done:
                 entry = in_flight.pop(id(fut), None)
                 if entry is None:  # re-queued after a pool restart
