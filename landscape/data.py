@@ -46,6 +46,7 @@ __all__ = [
     "format_rational",
     "load_dataset",
     "save_dataset",
+    "dataset_format",
     "STDIN",
     "check_output_file",
     "check_output_dir",
@@ -343,9 +344,10 @@ def load_dataset(path, bias=None) -> Dataset:
             raise InputError(f"{path}: no such file")
         if os.path.isdir(path):
             raise InputError(f"{path}: is a directory, expected a data file")
-        ext = os.path.splitext(path)[1].lower()
-        if ext not in _LOADERS:
-            raise InputError(f"{path}: unknown file type {ext or '(none)'!r}; use .json, .csv or .npz (or - for stdin)")
+        try:
+            ext = dataset_format(path)
+        except InputError as exc:
+            raise InputError(f"{exc} (or - for standard input)") from None
         if os.path.getsize(path) == 0:
             raise InputError(f"{path}: the file is empty")
         where, default_name = path, os.path.splitext(os.path.basename(path))[0]
@@ -548,10 +550,23 @@ def atomic_write(path, content, binary=False) -> str:
     return path
 
 
+def dataset_format(path) -> str:
+    """The file type (``.json``, ``.csv`` or ``.npz``) a dataset path names, or InputError.
+
+    >>> dataset_format("a/b.CSV")
+    '.csv'
+    """
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in _LOADERS:
+        raise InputError(f"{path}: unknown file type {ext or '(none)'!r}; use .json, .csv or .npz")
+    return ext
+
+
 def save_dataset(ds: Dataset, path) -> None:
     """Write ``ds`` atomically to JSON, CSV or NPZ (by extension), exactly for JSON and CSV."""
     path = os.fspath(path)
-    ext = os.path.splitext(path)[1].lower()
+    ext = dataset_format(path)
     if ext == ".json":
         from .results.serialize import dumps
 
@@ -562,10 +577,8 @@ def save_dataset(ds: Dataset, path) -> None:
         for row, yi in zip(ds.X_exact, ds.y_exact):
             w.writerow([str(v) for v in row] + [str(yi)])
         atomic_write(path, buf.getvalue())
-    elif ext == ".npz":
-        atomic_write(path, lambda fh: np.savez(fh, X=ds.X, y=ds.y, bias=np.bool_(ds.bias)), binary=True)
     else:
-        raise InputError(f"{path}: unknown file type {ext or '(none)'!r}; use .json, .csv or .npz")
+        atomic_write(path, lambda fh: np.savez(fh, X=ds.X, y=ds.y, bias=np.bool_(ds.bias)), binary=True)
 
 
 # ---------------------------------------------------------------------------

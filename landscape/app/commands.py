@@ -58,8 +58,9 @@ def generator_parameters(kind) -> dict:
 def data_gen(kind, out, **params) -> dict:
     """Generate the dataset ``kind`` with ``params`` (``None`` values are left out) and
     write it atomically to ``out`` (.json, .csv or .npz); return what was written."""
-    from ..data import GENERATORS, generate, save_dataset
+    from ..data import GENERATORS, check_output_file, dataset_format, generate, save_dataset
 
+    dataset_format(check_output_file(out))  # before any work
     accepted = generator_parameters(kind)
     params = {k: v for k, v in params.items() if v is not None}
     signature = inspect.signature(GENERATORS[kind]).parameters
