@@ -2,24 +2,30 @@
 
 Every command prints JSON (or the requested format) to stdout, or writes it to
 ``--out FILE``.  Bad input of any kind (:class:`~landscape.errors.InputError`) ends with a
-one-line message on stderr and exit status 2, never a traceback.
+one-line message on stderr and exit status 2, never a traceback.  Exit statuses (see
+docs/reference.md): 0 success, 1 a literature claim failed (``verify``), 2 bad input,
+3 finished but not certified or not complete.
 
 Each command is a pair ``_add_<name>(subparsers)`` / ``_cmd_<name>(args)``; the handler
-calls the library and returns the object to print.
+calls the library (or :mod:`landscape.app.commands`) and returns what to print: text, a
+JSON-ready object, or a pair ``(that, exit status)``.  :func:`main` checks the arguments
+every command shares (``--lam``, ``--eps``, output paths) before the handler runs,
+renders the result, derives the exit status and maps library errors to flags.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import re
 import sys
 from fractions import Fraction
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, TooLargeError
 from .results.serialize import dumps  # noqa: F401  (used by every command)
 
 EXIT_INPUT = 2
+EXIT_UNCERTIFIED = 3
 
 
 # ---------------------------------------------------------------------------
@@ -49,13 +55,20 @@ def _rational(text):
 
 def add_data_argument(p):
     """The DATA positional and the ``--bias`` flag shared by every analysis command."""
-    p.add_argument("data", metavar="DATA", help="dataset file (.json, .csv or .npz)")
+    p.add_argument("data", metavar="DATA", help="dataset file (.json, .csv or .npz), or - for standard input")
     p.add_argument("--bias", action="store_true", default=None,
                    help="append a constant 1 to every row (overrides the file's flag)")
 
 
 def add_out_argument(p):
     p.add_argument("--out", metavar="FILE", help="write the result here instead of stdout")
+
+
+def add_format_argument(p, choices=("text", "json"), default="text"):
+    """``--format`` for a command that prints a text table by default; render the result
+    with :func:`landscape.app.render.render` (``render(obj, args.format, text=table)``)."""
+    p.add_argument("--format", choices=list(choices), default=default,
+                   help=f"output format (default {default})")
 
 
 def load_data(args):
@@ -66,18 +79,14 @@ def load_data(args):
 
 def emit(text: str, out: str | None) -> None:
     """Print ``text`` or write it atomically to ``out``."""
+    from .data import atomic_write
+
     if not text.endswith("\n"):
         text += "\n"
     if out is None:
         sys.stdout.write(text)
         return
-    directory = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(directory):
-        raise InputError(f"--out {out}: directory {directory} does not exist")
-    tmp = out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, out)
+    atomic_write(out, text)
 
 
 # ---------------------------------------------------------------------------
@@ -144,21 +153,10 @@ def _add_data(sub):
 
 
 def _cmd_data_gen(args):
-    import inspect
+    from .app.commands import data_gen
 
-    from .data import GENERATORS, generate, save_dataset
-
-    accepted = inspect.signature(GENERATORS[args.kind]).parameters
-    params = {k: getattr(args, k) for k in ("n", "d", "seed", "width", "b", "bias") if getattr(args, k) is not None}
-    unused = [k for k in params if k not in accepted and k != "seed"]
-    if unused:
-        raise InputError(f"generator {args.kind!r} does not take --{', --'.join(unused)}")
-    missing = [k for k, v in accepted.items() if v.default is inspect.Parameter.empty and k not in params]
-    if missing:
-        raise InputError(f"generator {args.kind!r} needs --{', --'.join(missing)}")
-    ds = generate(args.kind, **{k: v for k, v in params.items() if k in accepted})
-    save_dataset(ds, args.out)
-    return dumps({"wrote": args.out, "kind": args.kind, "n": ds.n, "d": ds.d, "bias": ds.bias})
+    return data_gen(args.kind, args.out, n=args.n, d=args.d, seed=args.seed, width=args.width, b=args.b,
+                    bias=args.bias)
 
 
 # ---------------------------------------------------------------------------
@@ -178,28 +176,32 @@ def _add_sweep(sub):
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.add_argument("--dry-run", action="store_true", help="list the tasks and how many are stored, run nothing")
+    p.add_argument("--max-tasks", type=_positive_int, default=None,
+                   help="refuse sweep files that expand to more tasks than this (default 100,000)")
     add_out_argument(p)
     p.set_defaults(handler=_cmd_sweep)
 
 
 def _cmd_sweep(args):
-    from .app.store import Store
-    from .app.sweep import load_sweep, run_sweep
+    from .app import commands
 
-    sweep = load_sweep(args.file)
-    with Store(args.store) as store:
-        if args.dry_run:
-            have = store.finished_keys([t.key for t in sweep.tasks], include_failed=not args.retry_failed)
-            return dumps({"sweep": sweep.name, "tasks": len(sweep.tasks), "stored": len(have),
-                          "to_run": len(sweep.tasks) - len(have), "datasets": [d.name for d in sweep.datasets],
-                          "kinds": sorted({t.kind for t in sweep.tasks})})
-        summary = run_sweep(sweep, store, workers=args.workers, scheduler=args.scheduler,
-                            progress=args.progress, retry_failed=args.retry_failed)
-    if summary["failed"]:
-        print(f"landscape sweep: {summary['failed']} task(s) failed; their errors are in the store "
-              f"(landscape table {store.path} --query \"SELECT key, error FROM tasks WHERE status = 'failed'\")",
-              file=sys.stderr)
-    return dumps(summary)
+    summary = commands.sweep(args.file, store=args.store, workers=args.workers, scheduler=args.scheduler,
+                             progress=args.progress, retry_failed=args.retry_failed, dry_run=args.dry_run,
+                             max_tasks=args.max_tasks)
+    if args.dry_run:
+        return summary
+    totals = summary["store_totals"]
+    notes = []
+    if totals["failed"]:
+        notes.append(f"{totals['failed']} task(s) failed; their errors are in the store "
+                     f"(landscape table {summary['store']} --query \"SELECT key, error FROM results "
+                     f"WHERE status = 'failed'\")")
+    if totals["uncertified"]:
+        notes.append(f"{totals['uncertified']} task(s) finished uncertified")
+    if notes:
+        print(f"landscape sweep: {'; '.join(notes)}", file=sys.stderr)
+        return summary, EXIT_UNCERTIFIED
+    return summary
 
 
 # ---------------------------------------------------------------------------
@@ -249,10 +251,6 @@ def _cmd_train(args):
 # landscape table / plot  (landscape/reports.py)
 # ---------------------------------------------------------------------------
 
-_DEFAULT_TABLE_QUERY = ("SELECT sweep, kind, status, count(*) AS tasks, round(sum(seconds), 3) AS seconds "
-                        "FROM results GROUP BY sweep, kind, status ORDER BY sweep, kind, status")
-
-
 def _add_table(sub):
     p = sub.add_parser("table", help="tabulate a results store (csv, markdown or LaTeX booktabs)")
     p.add_argument("db", metavar="DB", help="results store written by `landscape sweep`")
@@ -268,12 +266,9 @@ def _add_table(sub):
 
 
 def _cmd_table(args):
-    from .app.reports import render_table
-    from .app.store import Store
+    from .app.commands import table
 
-    with Store(args.db, readonly=True) as store:
-        names, rows = store.query(args.query or _DEFAULT_TABLE_QUERY)
-    return render_table(names, rows, args.format, digits=args.digits, caption=args.caption, label=args.label)
+    return table(args.db, args.query, args.format, digits=args.digits, caption=args.caption, label=args.label)
 
 
 def _add_plot(sub):
@@ -293,21 +288,10 @@ def _add_plot(sub):
 
 
 def _cmd_plot(args):
-    from .app.reports import plot_figure
-    from .app.store import Store
+    from .app.commands import plot
 
-    vline = args.vline
-    if vline is not None:
-        try:
-            vline = float(vline)
-        except ValueError:
-            pass
-    with Store(args.db, readonly=True) as store:
-        names, rows = store.query(args.query)
-    plot_figure(names, rows, args.x, args.y, args.out, group=args.group, vline=vline, xlog=args.xlog,
-                ylog=args.ylog, title=args.title)
-    print(dumps({"wrote": args.out, "rows": len(rows)}))
-    return None
+    return plot(args.db, args.query, args.x, args.y, args.out, group=args.group, vline=args.vline,
+                xlog=args.xlog, ylog=args.ylog, title=args.title)
 
 
 # ---------------------------------------------------------------------------
@@ -325,19 +309,11 @@ def _add_verify(sub):
 
 
 def _cmd_verify(args):
-    from .app.claims import CLAIMS, run_claims
-    from .app.reports import render_table
+    from .app.commands import list_claims, verify
 
     if args.list:
-        return "\n".join(f"{c.name}: {c.citation} -- {c.instance}" for c in CLAIMS.values())
-    rows = run_claims(args.claims)
-    if args.format == "json":
-        text = dumps([r.to_json_obj() for r in rows])
-    else:
-        names = ["claim", "citation", "instance", "expected", "observed", "status"]
-        text = render_table(names, [(r.name, r.citation, r.instance, r.expected, r.observed, r.status)
-                                    for r in rows], args.format)
-    bad = [r.name for r in rows if r.status != "pass"]
+        return list_claims()
+    text, bad = verify(args.claims, args.format)
     if bad:
         print(f"landscape verify: {len(bad)} claim(s) did not pass: {', '.join(bad)}", file=sys.stderr)
     return text, (1 if bad else 0)
@@ -401,14 +377,10 @@ def _add_interpolate(sub):
 
 
 def _cmd_interpolate(args):
-    from .convex.program import min_norm_interpolator
+    from .app.commands import interpolate
 
-    return dumps(min_norm_interpolator(load_data(args)).to_json_obj())
+    return interpolate(load_data(args))
 
-
-# ---------------------------------------------------------------------------
-# Entry point
-# ---------------------------------------------------------------------------
 
 # ---------------------------------------------------------------------------
 # landscape analyse / counterexample  (landscape/regions.py)
@@ -416,12 +388,15 @@ def _cmd_interpolate(args):
 
 
 def _width_list(text):
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the width list is empty")
+    if "" in items:
+        raise argparse.ArgumentTypeError(f"{text!r} has an empty entry; write widths as 1,2,4")
     try:
-        widths = [int(t) for t in text.split(",") if t.strip()]
+        widths = [int(t) for t in items]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
-    if not widths:
-        raise argparse.ArgumentTypeError("the width list is empty")
     bad = [m for m in widths if m < 1]
     if bad:
         raise argparse.ArgumentTypeError(f"widths must be at least 1, got {bad[0]}")
@@ -517,11 +492,31 @@ def _cmd_graph(args):
                                max_nodes=args.max_nodes, samples=args.samples, seed=args.seed))
 
 
+# ---------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------
+
 _COMMANDS = [_add_data, _add_cells, _add_optimum, _add_check, _add_interpolate, _add_analyse,
              _add_counterexample, _add_graph, _add_train, _add_sweep, _add_table, _add_plot, _add_verify]
 
+#: commands whose --out is the product itself (not where the printed result goes)
+_OUT_IS_PRODUCT = {"data", "plot"}
+
+#: commands that accept lam = 0 (none today; lam = 0 is `landscape interpolate`)
+_LAM_ZERO_ALLOWED: set = set()
+
+#: a negative number, decimal, rational or in scientific notation: an option's value
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?(/\d+)?$")
+
 
 class _Parser(argparse.ArgumentParser):
+    """One-line usage errors with exit status 2; negative numbers such as ``-1/10`` are
+    values, never options."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     def error(self, message):  # one line, exit status 2, no usage dump
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
@@ -535,26 +530,109 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser, args):
+    """The (sub)parser of the command ``args`` was parsed for."""
+    while True:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not actions or getattr(args, actions[0].dest, None) is None:
+            return parser
+        parser = actions[0].choices[getattr(args, actions[0].dest)]
+
+
+def _flag_names(parser):
+    """Keyword argument -> text naming it for the command of ``parser``: its flag, or a
+    note that only the Python API accepts it."""
+    names = {}
+    for action in parser._actions:
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        if longs:
+            names[action.dest] = longs[0]
+
+    class _Names(dict):
+        def __missing__(self, keyword):
+            return f"{keyword}=... (a keyword argument of the Python API; `{parser.prog}` has no flag for it)"
+
+        def __contains__(self, keyword):
+            return not (keyword.startswith("-") or " " in keyword)
+
+    return _Names(names)
+
+
+def _check_arguments(args):
+    """Checks shared by every command, before any work: lam, seed, eps and the output paths."""
+    from .data import check_output_dir, check_output_file
+
+    lam = getattr(args, "lam", None)
+    if isinstance(lam, Fraction):
+        if lam < 0 or (lam == 0 and args.command not in _LAM_ZERO_ALLOWED):
+            raise InputError(f"--lam must be > 0, got {lam}" + (
+                " (lam = 0 has no weight decay: `landscape interpolate` computes the lam -> 0 limit)"
+                if lam == 0 else ""))
+    seed = getattr(args, "seed", None)
+    if isinstance(seed, int) and seed < 0:
+        raise InputError(f"--seed must be >= 0, got {seed}")
+    eps = getattr(args, "eps", None)
+    if isinstance(eps, Fraction) and not 0 < eps < 1:
+        raise InputError(f"--eps must lie strictly between 0 and 1, got {eps}")
+    for dest, flag, check in (("out", "--out", check_output_file), ("out_dir", "--out", check_output_dir),
+                              ("store", "--store", check_output_file)):
+        value = getattr(args, dest, None)
+        if isinstance(value, str):
+            try:
+                check(value)
+            except InputError as exc:
+                raise InputError(f"{flag} {exc}") from None
+
+
+def _finish(result, args, prog):
+    """Render a handler's result and return the exit status (see the module docstring)."""
+    from .app.render import exit_status, uncertified_reason
+
+    status = None
+    if isinstance(result, tuple):  # (result, exit status), e.g. verify with a failing claim
+        result, status = result
+    if result is None:
+        return status or 0
+    text = result if isinstance(result, str) else dumps(result)
+    if status is None:
+        status = exit_status(result)
+        if status == EXIT_UNCERTIFIED:
+            reason = uncertified_reason(result)
+            print(f"{prog}: finished, but the result is not certified (exit status 3)"
+                  + (f": {reason}" if reason else ""), file=sys.stderr)
+    out = None if args.command in _OUT_IS_PRODUCT else getattr(args, "out", None)
+    emit(text, out)
+    return status
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (status 2), --help and --version (status 0)
         return exc.code
+    command = _command_parser(parser, args)
     try:
-        result = args.handler(args)
-        status = 0
-        if isinstance(result, tuple):  # (text, exit status), e.g. verify with a failing claim
-            result, status = result
-        if isinstance(result, str):
-            emit(result, getattr(args, "out", None) if args.command != "data" else None)
-        return status
+        _check_arguments(args)
+        return _finish(args.handler(args), args, command.prog)
+    except TooLargeError as exc:
+        print(f"{command.prog}: error: {exc.message(_flag_names(command))}", file=sys.stderr)
+        return EXIT_INPUT
     except InputError as exc:
-        print(f"landscape {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{command.prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:  # a file that cannot be read or written, a full disk
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{command.prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print(f"landscape {args.command}: interrupted", file=sys.stderr)
+        print(f"{command.prog}: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(exc) -> str:
+    text = str(exc).strip()
+    return " ".join(text.split("\n")) if text else type(exc).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,13 +29,15 @@ import io
 import json
 import math
 import os
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, TooLargeError
 
 __all__ = [
     "Dataset",
@@ -44,6 +46,11 @@ __all__ = [
     "format_rational",
     "load_dataset",
     "save_dataset",
+    "dataset_format",
+    "STDIN",
+    "check_output_file",
+    "check_output_dir",
+    "atomic_write",
     "generate",
     "GENERATORS",
 ]
@@ -54,6 +61,15 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 _NONFINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+
+#: the largest magnitude a value may have: solvers work on float copies of the data
+FLOAT_MAX = Fraction(sys.float_info.max)
+
+
+def _in_range(q: Fraction, where, text) -> Fraction:
+    if q and abs(q) > FLOAT_MAX:
+        raise InputError(f"{where}: {text} is out of the floating-point range (|value| > {sys.float_info.max:.4g})")
+    return q
 
 
 def parse_rational(value, where="value") -> Fraction:
@@ -68,13 +84,20 @@ def parse_rational(value, where="value") -> Fraction:
     Traceback (most recent call last):
     ...
     landscape.errors.InputError: X[0][1]: 'abc' is not a number
+
+    Values beyond the float range are refused too (the solvers work on float copies):
+
+    >>> parse_rational("1e400", "y[0]")
+    Traceback (most recent call last):
+    ...
+    landscape.errors.InputError: y[0]: 1e400 is out of the floating-point range (|value| > 1.798e+308)
     """
     if isinstance(value, Fraction):
-        return value
+        return _in_range(value, where, _short(value))
     if isinstance(value, (bool, np.bool_)):
         raise InputError(f"{where}: {value!r} is a boolean, not a number")
     if isinstance(value, (int, np.integer)):
-        return Fraction(int(value))
+        return _in_range(Fraction(int(value)), where, _short(value))
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
             raise InputError(f"{where}: non-finite value {float(value)!r} (NaN or inf)")
@@ -84,10 +107,21 @@ def parse_rational(value, where="value") -> Fraction:
         if text.lower() in _NONFINITE:
             raise InputError(f"{where}: non-finite value {text!r} (NaN or inf)")
         try:
-            return Fraction(text)
+            q = Fraction(text)
         except (ValueError, ZeroDivisionError):
             raise InputError(f"{where}: {value!r} is not a number") from None
+        return _in_range(q, where, text)
     raise InputError(f"{where}: {value!r} is not a number")
+
+
+def _short(q) -> str:
+    """Text of a number for a message, shortened when it has hundreds of digits."""
+    text = str(q)
+    if len(text) <= 40:
+        return text
+    q = Fraction(q)
+    digits = len(str(abs(q.numerator))) - len(str(q.denominator))
+    return f"{'-' if q < 0 else ''}~1e{digits}"
 
 
 def parse_lam(lam, allow_zero=False) -> Fraction:
@@ -268,6 +302,9 @@ def _as_list(y, name):
 # ---------------------------------------------------------------------------
 
 
+STDIN = "-"
+
+
 def load_dataset(path, bias=None) -> Dataset:
     """Load a dataset from JSON, CSV or NPZ, chosen by the file extension.
 
@@ -276,36 +313,66 @@ def load_dataset(path, bias=None) -> Dataset:
     * CSV: one row per sample, the last column is ``y``; a header line is allowed.
     * NPZ: arrays ``X`` and ``y`` (and optionally ``bias``); floats convert exactly.
 
+    ``path`` may be ``"-"`` (:data:`STDIN`): the dataset is read from standard input, its
+    format told by its content (an NPZ archive, a JSON object, else CSV).
     ``bias`` overrides the file's own flag when not ``None``.
+
+    Examples
+    --------
+    >>> import io, sys
+    >>> sys.stdin = io.TextIOWrapper(io.BytesIO(b"1,2,3\\n4,5,6\\n"))
+    >>> load_dataset("-")
+    <Dataset 'stdin' n=2 d=2 bias=False>
+    >>> sys.stdin = sys.__stdin__
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a directory, expected a data file")
-    ext = os.path.splitext(path)[1].lower()
-    loaders = {".json": _load_json, ".csv": _load_csv, ".npz": _load_npz}
-    if ext not in loaders:
-        raise InputError(f"{path}: unknown file type {ext or '(none)'!r}; use .json, .csv or .npz")
-    if os.path.getsize(path) == 0:
-        raise InputError(f"{path}: the file is empty")
+    if path == STDIN:
+        raw = sys.stdin.buffer.read()
+        if raw.startswith(b"PK"):
+            ext, source = ".npz", io.BytesIO(raw)
+        else:
+            try:
+                source = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError("standard input: not UTF-8 text nor an NPZ archive") from None
+            ext = ".json" if source.lstrip().startswith("{") else ".csv"
+        where, default_name = "standard input", "stdin"
+        if not raw.strip():
+            raise InputError("standard input: no data (it is empty)")
+    else:
+        if not os.path.exists(path):
+            raise InputError(f"{path}: no such file")
+        if os.path.isdir(path):
+            raise InputError(f"{path}: is a directory, expected a data file")
+        try:
+            ext = dataset_format(path)
+        except InputError as exc:
+            raise InputError(f"{exc} (or - for standard input)") from None
+        if os.path.getsize(path) == 0:
+            raise InputError(f"{path}: the file is empty")
+        where, default_name = path, os.path.splitext(os.path.basename(path))[0]
+        try:
+            if ext == ".npz":
+                source = path
+            else:
+                with open(path, encoding="utf-8", newline="") as fh:
+                    source = fh.read()
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        X, y, file_bias, name = loaders[ext](path)
-        return Dataset.from_arrays(
-            X, y, bias=file_bias if bias is None else bias,
-            name=name or os.path.splitext(os.path.basename(path))[0],
-        )
+        X, y, file_bias, name = _LOADERS[ext](source)
+        return Dataset.from_arrays(X, y, bias=file_bias if bias is None else bias, name=name or default_name)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise InputError(f"{where}: {exc}") from None
 
 
 def _reject_constant(name):
     raise InputError(f"non-finite value {name} (NaN or inf)")
 
 
-def _load_json(path):
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
+def _load_json(text):
     if not text.strip():
         raise InputError("the file is empty")
     try:
@@ -320,19 +387,18 @@ def _load_json(path):
     bias = obj.get("bias", False)
     if not isinstance(bias, bool):
         raise InputError(f"'bias' must be true or false, got {bias!r}")
-    return obj["X"], obj["y"], bias, obj.get("name", "")
+    name = obj.get("name", "")
+    if not isinstance(name, str):
+        raise InputError(f"'name' must be a string, got {name!r}")
+    return obj["X"], obj["y"], bias, name
 
 
-def _load_csv(path):
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.reader(fh) if any(c.strip() for c in r)]
+def _load_csv(text):
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
     if not rows:
         raise InputError("the file is empty")
-    try:  # a header is a first line none of whose fields is a number
-        [parse_rational(c) for c in rows[0]]
-    except InputError:
-        if all(_not_numeric(c) for c in rows[0]):
-            rows = rows[1:]
+    if all(_not_numeric(c) for c in rows[0]):  # a header: no field of the first line is a number
+        rows = rows[1:]
     if not rows:
         raise InputError("the file has a header but no data rows")
     width = len(rows[0])
@@ -345,16 +411,19 @@ def _load_csv(path):
 
 
 def _not_numeric(text):
-    try:
-        parse_rational(text)
+    text = text.strip()
+    if text.lower() in _NONFINITE:
         return False
-    except InputError:
-        return text.strip().lower() not in _NONFINITE
-
-
-def _load_npz(path):
     try:
-        with np.load(path, allow_pickle=False) as z:
+        Fraction(text)
+        return False
+    except (ValueError, ZeroDivisionError):
+        return True
+
+
+def _load_npz(source):
+    try:
+        with np.load(source, allow_pickle=False) as z:
             files = set(z.files)
             for key in ("X", "y"):
                 if key not in files:
@@ -372,26 +441,144 @@ def _load_npz(path):
     return X, y, bias, ""
 
 
-def save_dataset(ds: Dataset, path) -> None:
-    """Write ``ds`` to JSON, CSV or NPZ (by extension), exactly for JSON and CSV."""
+_LOADERS = {".json": _load_json, ".csv": _load_csv, ".npz": _load_npz}
+
+
+# ---------------------------------------------------------------------------
+# Output files
+# ---------------------------------------------------------------------------
+
+
+def check_output_file(path) -> str:
+    """Check that the file ``path`` can be written, before any work; return it.
+
+    Refused (:class:`InputError`): an empty name, an existing directory, a parent that
+    does not exist or is a file, a parent or existing file that is not writable.  Nothing
+    is created.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> check_output_file(os.path.join(folder, "a.json")) == os.path.join(folder, "a.json")
+    True
+    >>> check_output_file(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    landscape.errors.InputError: ...: is a directory; give a file name
+    """
+    path = os.fspath(path)
+    if not path:
+        raise InputError("the output file name is empty")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory; give a file name")
+    _check_parent(path)
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise InputError(f"{path}: the file is not writable")
+    return path
+
+
+def check_output_dir(path) -> str:
+    """Check that the directory ``path`` exists and is writable, or can be created as
+    the last component of an existing directory; return it.  Nothing is created.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> check_output_dir(os.path.join(folder, "new")) == os.path.join(folder, "new")
+    True
+    >>> check_output_dir(os.path.join(folder, "missing", "new"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    landscape.errors.InputError: ...: directory ... does not exist
+    """
+    path = os.fspath(path)
+    if not path:
+        raise InputError("the output directory name is empty")
+    if os.path.isdir(path):
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise InputError(f"{path}: the directory is not writable")
+        return path
+    if os.path.exists(path) or os.path.islink(path):
+        raise InputError(f"{path}: exists and is not a directory")
+    _check_parent(path)
+    return path
+
+
+def _check_parent(path):
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(parent):
+        raise InputError(f"{path}: directory {parent} does not exist")
+    if not os.path.isdir(parent):
+        raise InputError(f"{path}: {parent} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{path}: directory {parent} is not writable")
+
+
+def atomic_write(path, content, binary=False) -> str:
+    """Write ``content`` to ``path`` atomically; return ``path``.
+
+    ``content`` is text (``binary=False``), bytes (``binary=True``) or a callable that
+    writes into the open file object it is given.  The data goes to a temporary file in
+    the same directory, which then replaces ``path`` (:func:`os.replace`): readers see the
+    old file or the new one, never a part, and a failure (or an interrupt) leaves no
+    temporary file behind.  The path is checked first (:func:`check_output_file`).
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> atomic_write(os.path.join(folder, "a.txt"), "hello\\n") == os.path.join(folder, "a.txt")
+    True
+    >>> sorted(os.listdir(folder)), open(os.path.join(folder, "a.txt")).read()
+    (['a.txt'], 'hello\\n')
+    """
+    path = check_output_file(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
+            if callable(content):
+                content(fh)
+            else:
+                fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def dataset_format(path) -> str:
+    """The file type (``.json``, ``.csv`` or ``.npz``) a dataset path names, or InputError.
+
+    >>> dataset_format("a/b.CSV")
+    '.csv'
+    """
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
+    if ext not in _LOADERS:
+        raise InputError(f"{path}: unknown file type {ext or '(none)'!r}; use .json, .csv or .npz")
+    return ext
+
+
+def save_dataset(ds: Dataset, path) -> None:
+    """Write ``ds`` atomically to JSON, CSV or NPZ (by extension), exactly for JSON and CSV."""
+    path = os.fspath(path)
+    ext = dataset_format(path)
     if ext == ".json":
         from .results.serialize import dumps
 
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(dumps(ds.to_json_obj()) + "\n")
+        atomic_write(path, dumps(ds.to_json_obj()) + "\n")
     elif ext == ".csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         for row, yi in zip(ds.X_exact, ds.y_exact):
             w.writerow([str(v) for v in row] + [str(yi)])
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(buf.getvalue())
-    elif ext == ".npz":
-        np.savez(path, X=ds.X, y=ds.y, bias=np.bool_(ds.bias))
+        atomic_write(path, buf.getvalue())
     else:
-        raise InputError(f"{path}: unknown file type {ext or '(none)'!r}; use .json, .csv or .npz")
+        atomic_write(path, lambda fh: np.savez(fh, X=ds.X, y=ds.y, bias=np.bool_(ds.bias)), binary=True)
 
 
 # ---------------------------------------------------------------------------
@@ -532,8 +719,15 @@ GENERATORS = {
 }
 
 
-def generate(kind, **params) -> Dataset:
+#: the most entries (n x d) a generated dataset may have unless ``max_entries`` says more
+MAX_GENERATED_ENTRIES = 10**7
+
+
+def generate(kind, max_entries=MAX_GENERATED_ENTRIES, **params) -> Dataset:
     """Generate a dataset by name (see :data:`GENERATORS`) with keyword parameters.
+
+    Refuses (:class:`~landscape.errors.TooLargeError`) datasets with more than
+    ``max_entries`` entries, and negative seeds.
 
     >>> generate("theorem2", d=3).n
     3
@@ -547,5 +741,11 @@ def generate(kind, **params) -> Dataset:
     params = {k: v for k, v in params.items() if v is not None}
     for key in ("n", "d", "width", "b"):
         if key in params and int(params[key]) < 1:
-            raise InputError(f"--{key} must be at least 1, got {params[key]}")
+            raise InputError(f"{key} must be at least 1, got {params[key]}")
+    if "seed" in params and int(params["seed"]) < 0:
+        raise InputError(f"seed must be >= 0, got {params['seed']}")
+    d = int(params.get("d", 2))
+    rows = 2**d if kind == "hypercube" else int(params.get("n", d))
+    if rows * d > max_entries:
+        raise TooLargeError(f"{kind} dataset of {rows:,} x {d:,} entries", rows * d, max_entries, "max_entries")
     return GENERATORS[kind](**params)

@@ -131,3 +131,90 @@ def test_console_script_no_traceback(tmp_path):
     p.write_text('{"X": [[1, NaN]], "y": [1]}')
     proc = subprocess.run([sys.executable, "-m", "landscape.cli", "cells", str(p)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------
+# Range of values, standard input, output paths and atomic writes
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["1e400", "-1e309", 10**309, Fraction(10) ** 400, "2e308"])
+def test_values_beyond_the_float_range_are_refused(value):
+    from landscape.data import parse_rational
+
+    with pytest.raises(InputError, match="floating-point range"):
+        parse_rational(value, "X[0][0]")
+
+
+def test_the_largest_double_and_tiny_values_are_kept_exactly():
+    from landscape.data import parse_rational
+
+    big = sys.float_info.max
+    assert parse_rational(big) == Fraction(big) and float(parse_rational(repr(big))) == big
+    tiny = parse_rational("1e-400")  # exact, its float copy is 0
+    assert tiny == Fraction(1, 10**400)
+    ds = Dataset.from_arrays([["1e-400", 1]], [0])
+    assert ds.X_exact[0][0] == tiny and ds.X[0, 0] == 0.0
+
+
+def test_a_csv_line_of_huge_numbers_is_not_taken_for_a_header(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("1e400,1e400\n1,2\n")
+    with pytest.raises(InputError, match="line|floating-point range"):
+        load_dataset(path)
+
+
+@pytest.mark.parametrize("raw,n", [(b'{"X": [[1, 2]], "y": [3]}', 1), (b"a,b,y\n1,2,3\n4,5,6\n", 2)])
+def test_load_from_standard_input(monkeypatch, raw, n):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    ds = load_dataset("-")
+    assert ds.n == n and ds.name == "stdin"
+
+
+def test_load_npz_from_standard_input(tmp_path, monkeypatch):
+    import io
+
+    ds = generate("gaussian", n=4, d=2, seed=1)
+    save_dataset(ds, tmp_path / "d.npz")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((tmp_path / "d.npz").read_bytes())))
+    assert np.array_equal(load_dataset("-").X, ds.X)
+
+
+def test_output_path_checks(tmp_path):
+    from landscape.data import check_output_dir, check_output_file
+
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "d").mkdir()
+    assert check_output_file(tmp_path / "new.json") == str(tmp_path / "new.json")
+    assert check_output_file(tmp_path / "f") == str(tmp_path / "f")  # replaced when written
+    for bad, needle in [(tmp_path / "d", "is a directory"), (tmp_path / "f" / "sub", "is a file"),
+                        (tmp_path / "no" / "x.json", "does not exist"), ("", "empty")]:
+        with pytest.raises(InputError, match=needle):
+            check_output_file(bad)
+    assert check_output_dir(tmp_path / "d") == str(tmp_path / "d")
+    assert check_output_dir(tmp_path / "new") == str(tmp_path / "new")
+    for bad, needle in [(tmp_path / "f", "not a directory"), (tmp_path / "f" / "sub", "is a file"),
+                        (tmp_path / "no" / "new", "does not exist")]:
+        with pytest.raises(InputError, match=needle):
+            check_output_dir(bad)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "f"]  # nothing was created
+
+
+def test_atomic_write_leaves_the_old_file_and_no_temporary_on_failure(tmp_path):
+    from landscape.data import atomic_write
+
+    target = tmp_path / "out.json"
+    target.write_text("old")
+
+    def fail(fh):
+        fh.write("partial")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, fail)
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    atomic_write(target, b"\x00\x01", binary=True)
+    assert target.read_bytes() == b"\x00\x01"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]

@@ -104,3 +104,60 @@ def test_cli_table_and_plot_end_to_end(tmp_path, capsys):
     assert main(["plot", db, "--query", q, "--x", "n", "--y", "cells", "--vline", "K",
                  "--out", str(tmp_path / "f.png")]) == 0
     assert (tmp_path / "f.png").exists()
+
+
+def test_plot_points_carry_interval_and_sampled_bounds():
+    from landscape.app.reports import _point
+
+    assert _point((2, '{"lower": "1/4", "upper": "3/4"}'), 0, 1, "m", "p") == (2.0, 0.5, 0.25, 0.75)
+    assert _point((2, '{"lower": 0.1, "upper": 0.9, "value": 0.2}'), 0, 1, "m", "p") == (2.0, 0.2, 0.1, 0.9)
+    sampled = '{"estimate": 0.3, "low": 0.1, "high": 0.6, "samples": 20}'
+    assert _point((4, sampled), 0, 1, "m", "p") == (4.0, 0.3, 0.1, 0.6)
+    assert _point((4, "1/8"), 0, 1, "m", "p") == (4.0, 0.125, 0.125, 0.125)
+    with pytest.raises(InputError, match="column 'p' has a non-numeric value None"):
+        _point((4, None), 0, 1, "m", "p")
+
+
+def test_plot_refuses_an_all_null_grouping_column(tmp_path):
+    with pytest.raises(InputError, match="grouping column 'g' is NULL in every row"):
+        plot_figure(["m", "p", "g"], [(1, 2, None), (2, 3, None)], "m", "p", tmp_path / "f.png", group="g")
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_log_axes_have_plain_ticks_at_the_data():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from landscape.app.reports import _plain_log_ticks
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 4, 64], [1, 2, 3, 4])
+    ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis, [1, 2, 4, 64])
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4", "64"]
+    plt.close(fig)
+
+
+def test_plot_legend_is_outside_the_axes(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    seen = {}
+    real_close = plt.close
+
+    def close(fig):
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        legend = ax.get_legend().get_window_extent()
+        seen["outside"] = legend.x0 >= ax.get_window_extent().x1
+        real_close(fig)
+
+    monkeypatch.setattr(plt, "close", close)
+    rows = [(1, 0.5, "a"), (2, 0.6, "a"), (1, 0.1, "b"), (2, 0.2, "b")]
+    plot_figure(["m", "p", "g"], rows, "m", "p", tmp_path / "f.png", group="g")
+    assert seen["outside"]

@@ -102,3 +102,72 @@ def test_semicolon_inside_string_is_allowed(tmp_path):
         st.record([TaskRecord("a", "done", result=json.dumps({"s": "x;y"}))])
         _, rows = st.query("SELECT json_extract(result, '$.s') FROM tasks WHERE result LIKE '%;%'")
         assert rows == [("x;y",)]
+
+
+def test_damaged_store_is_refused(tmp_path):
+    path = tmp_path / "r.sqlite"
+    with Store(path) as st:
+        _declare(st, [f"k{i}" for i in range(300)])
+        st.record([TaskRecord(f"k{i}", "done", result=json.dumps({"v": "x" * 200})) for i in range(300)])
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    raw = bytearray(path.read_bytes())
+    page = 4096
+    raw[3 * page: 3 * page + 200] = b"\xff" * 200  # overwrite the header of a b-tree page
+    path.write_bytes(bytes(raw))
+    for readonly in (False, True):
+        with pytest.raises(InputError, match="damaged"):
+            Store(path, readonly=readonly)
+
+
+def test_unrelated_tasks_table_is_refused(tmp_path):
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.commit()
+    conn.close()
+    for readonly in (False, True):
+        with pytest.raises(InputError, match="'tasks' table is not a landscape"):
+            Store(path, readonly=readonly)
+
+
+def test_rows_without_valid_json_result_are_not_finished(tmp_path):
+    with Store(tmp_path / "r.sqlite") as st:
+        _declare(st, ["a", "b", "c", "d"])
+        st.record([TaskRecord("a", "done", result=None), TaskRecord("b", "done", result="{not json"),
+                   TaskRecord("c", "uncertified", result='{"certified": false}'),
+                   TaskRecord("d", "failed", error="boom", result=None)])
+        assert st.finished_keys() == {"c", "d"}
+        assert st.finished_keys(include_failed=False) == {"c"}
+
+
+def test_leases_share_tasks_and_expire(tmp_path, monkeypatch):
+    import socket
+    import subprocess
+    import sys
+
+    with Store(tmp_path / "r.sqlite") as st:
+        _declare(st, ["a", "b", "c"])
+        me = f"{socket.gethostname()}:{__import__('os').getpid()}:x"
+        assert st.claim(["a", "b"], me) == ["a", "b"]
+        # another live process on this host cannot take them; a dead one's leases are void
+        live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        try:
+            other = f"{socket.gethostname()}:{live.pid}:y"
+            assert st.claim(["a", "b", "c"], other) == ["c"]
+            assert st.claimed_elsewhere(["a", "b", "c"], me) == {"c"}
+        finally:
+            live.kill()
+            live.wait()
+        assert st.claimed_elsewhere(["a", "b", "c"], me) == set()  # the holder of c has ended
+        # a lease from another host lasts until it expires
+        remote = "elsewhere.example:1:z"
+        assert st.claim(["c"], remote, lease=0.0) == ["c"]
+        assert st.claim(["c"], me) == ["c"]  # expired at once
+        st.record([TaskRecord("a", "done", result="{}")])
+        assert st.claim(["a"], remote) == []  # finished tasks are never claimed
+        assert st.claim(["b"], remote, lease=100) == []  # held by me, renewed below
+        st.renew(["b"], me)
+        st.release(["b"], me)
+        assert st.claim(["b"], remote) == ["b"]

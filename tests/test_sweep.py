@@ -392,3 +392,111 @@ def test_graph_kind_finds_the_spurious_basin(tmp_path):
         _, rows = store.query("SELECT json_extract(result, '$.benign'), json_array_length(result, '$.basins') "
                               "FROM results")
     assert rows == [(0, 4)]
+
+
+# ---------------------------------------------------------------------------
+# Checks when the file is read; the counterexample kind; concurrent sweeps
+# ---------------------------------------------------------------------------
+
+
+def test_a_huge_grid_is_refused_with_its_size_before_expansion(tmp_path, capsys):
+    from landscape.cli import main
+    from landscape.errors import TooLargeError
+
+    text = '[sweep]\nname = "x"\n[[task]]\nkind = "echo"\nvalue = {range = [0, 100000000]}\n'
+    t0 = time.perf_counter()
+    with pytest.raises(TooLargeError) as err:
+        sw.parse_sweep(text)
+    assert time.perf_counter() - t0 < 5
+    assert err.value.estimate == 100_000_000 and err.value.keyword == "max_tasks"
+    assert len(sw.parse_sweep(text.replace("100000000", "5"), max_tasks=5).tasks) == 5
+    p = write(tmp_path, text)
+    assert main(["sweep", str(p), "--store", str(tmp_path / "r.sqlite")]) == 2
+    msg = capsys.readouterr().err
+    assert "100,000,000" in msg and "--max-tasks" in msg and msg.count("\n") == 1
+
+
+def test_grids_times_datasets_count_toward_the_limit():
+    text = ('[sweep]\nname = "x"\n[[dataset]]\ngenerator = "gaussian"\nn = 3\nd = 2\nseed = [0, 1, 2]\n'
+            '[[task]]\nkind = "cells"\nmax_cells = [10, 20]\n')
+    assert len(sw.parse_sweep(text, max_tasks=6).tasks) == 6
+    with pytest.raises(InputError, match="estimated 6 exceeds the limit of 5"):
+        sw.parse_sweep(text, max_tasks=5)
+
+
+@pytest.mark.parametrize("assign,key,needle", [
+    ('m = [0]', "task.m", "expected an integer >= 1, got 0"),
+    ('lam = -1', "task.lam", "lam must be > 0, got -1"),
+    ('lam = "0"', "task.lam", "lam must be > 0, got 0"),
+    ('samples = 0', "task.samples", "integer >= 1"),
+])
+def test_bad_values_are_refused_when_the_file_is_read(tmp_path, assign, key, needle):
+    base = {"m": "m = 1", "lam": 'lam = "1/10"'}
+    base[assign.split()[0]] = assign
+    lines = ['[sweep]', 'name = "x"', '[[dataset]]', 'generator = "gaussian"', 'n = 3', 'd = 2',
+             '[[task]]', 'kind = "analyse"', base["lam"], base["m"]]
+    if assign.startswith("samples"):
+        lines.append(assign)
+    msg = _err("\n".join(lines) + "\n", tmp_path)
+    line = next(i for i, ln in enumerate(lines, start=1) if ln == assign)
+    assert f"s.toml:{line}: {key}: " in msg and needle in msg, msg
+
+
+def test_counterexample_kind_finds_the_width_one_spurious_minimum(tmp_path):
+    """X = I_3, y = (3/5, 4/5, -3/5), lam = 17/100: at width 1 a lone negative neuron on x3
+    is a spurious local minimum; at width 2 there is none of support <= min(m, n + 1)."""
+    p = write(tmp_path, '[sweep]\nname = "ce"\n[[dataset]]\nfile = "%s"\n'
+                        '[[task]]\nkind = "counterexample"\nlam = "17/100"\nm = [1, 2]\n'
+              % os.path.abspath("data/examples/orthonormal_spurious.json"))
+    with Store(tmp_path / "r.sqlite") as store:
+        out = sw.run_sweep(sw.load_sweep(p), store, workers=1, progress=False)
+        assert out["done"] == 2 and out["failed"] == 0
+        _, rows = store.query("SELECT json_extract(params, '$.m'), json_extract(result, '$.found'), "
+                              "json_extract(result, '$.a') FROM results ORDER BY 1")
+    assert rows[0][:2] == (1, 1) and rows[1][:2] == (2, 0)
+    a = json.loads(rows[0][2])
+    assert len(a) == 1 and Fraction(a[0]) < 0
+
+
+def test_concurrent_sweeps_share_the_work(tmp_path):
+    p = write(tmp_path, '[sweep]\nname = "c"\n[[task]]\nkind = "echo"\nvalue = {range = [0, 24]}\n'
+                        'seconds = 0.1\n')
+    db = tmp_path / "r.sqlite"
+    Store(db).close()
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    cmd = [sys.executable, "-m", "landscape.cli", "sweep", str(p), "--store", str(db), "--workers", "1",
+           "--no-progress"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(2)]
+    outs = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outs
+    summaries = [json.loads(out) for out, _ in outs]
+    assert sum(s["ran"] for s in summaries) == 24  # every task ran exactly once
+    for s in summaries:
+        assert s["skipped"] + s["ran"] + s["by_others"] == 24
+        assert s["store_totals"] == {"done": 24, "failed": 0, "uncertified": 0}
+
+
+def test_cli_sweep_with_failed_tasks_exits_3(tmp_path, capsys):
+    from landscape.cli import main
+
+    p = write(tmp_path, MIXED)
+    assert main(["sweep", str(p), "--store", str(tmp_path / "r.sqlite"), "--workers", "1", "--no-progress"]) == 3
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["failed"] == 2
+    assert "2 task(s) failed" in captured.err and captured.err.count("\n") == 1
+
+
+def test_cli_sweep_into_an_unrelated_sqlite_file_is_refused(tmp_path, capsys):
+    import sqlite3
+
+    from landscape.cli import main
+
+    db = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.commit()
+    conn.close()
+    p = write(tmp_path, '[sweep]\nname = "x"\n[[task]]\nkind = "echo"\nvalue = 1\n')
+    assert main(["sweep", str(p), "--store", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "not a landscape results store" in err and err.count("\n") == 1

@@ -342,70 +342,106 @@ def plot_figure(names, rows, x, y, out, group=None, vline=None, xlog=False, ylog
 
     ``vline`` is a number, or the name of a column whose (per-group) value is drawn as a
     dashed vertical line — e.g. the number of signed cones ``K``, beyond which every
-    support is possible.  Interval values are drawn as their midpoint with error bars
-    spanning the certified bounds.  ``out`` ends in ``.png`` or ``.pdf``.
+    support is possible.  Interval values are drawn at their value (else their midpoint)
+    with error bars spanning the certified bounds; sampled proportions
+    (``{"estimate", "low", "high"}``) at the estimate with error bars spanning the 95%
+    interval.  Log axes get plain-number ticks; the legend sits outside the axes.
+    ``out`` ends in ``.png`` or ``.pdf`` and is written atomically.
     """
+    from ..data import atomic_write, check_output_file
+
     ext = os.path.splitext(os.fspath(out))[1].lower()
     if ext not in (".png", ".pdf"):
         raise InputError(f"{out}: figures are written as .png or .pdf")
-    directory = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(directory):
-        raise InputError(f"{out}: directory {directory} does not exist")
+    check_output_file(out)
     for col in [x, y] + ([group] if group else []) + ([vline] if isinstance(vline, str) else []):
         if col not in names:
             raise InputError(f"column {col!r} is not in the query's columns ({', '.join(names)})")
     if not rows:
         raise InputError("the query returned no rows to plot")
+    ix, iy = names.index(x), names.index(y)
+    ig = names.index(group) if group else None
+    iv = names.index(vline) if isinstance(vline, str) else None
+    if ig is not None and all(r[ig] is None for r in rows):
+        raise InputError(f"the grouping column {group!r} is NULL in every row; check the query or drop --group")
+    series = {}
+    for r in rows:
+        key = r[ig] if ig is not None else None
+        series.setdefault(key, []).append(r)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ix, iy = names.index(x), names.index(y)
-    ig = names.index(group) if group else None
-    iv = names.index(vline) if isinstance(vline, str) else None
-    series = {}
-    for r in rows:
-        key = r[ig] if ig is not None else None
-        series.setdefault(key, []).append(r)
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for key, rs in sorted(series.items(), key=lambda kv: str(kv[0])):
-        pts = []
-        for r in rs:
-            xv, yv = _parse_cell(r[ix]), _parse_cell(r[iy])
-            try:
-                xf = float(xv)
-            except (TypeError, ValueError):
-                raise InputError(f"column {x!r} has a non-numeric value {r[ix]!r}") from None
-            if isinstance(yv, Interval):
-                lo, hi = float(yv.lower), float(yv.upper)
-                pts.append((xf, (lo + hi) / 2, (hi - lo) / 2))
-            else:
-                try:
-                    pts.append((xf, float(yv), 0.0))
-                except (TypeError, ValueError):
-                    raise InputError(f"column {y!r} has a non-numeric value {r[iy]!r}") from None
-        pts.sort()
-        label = None if key is None else f"{group}={key}"
-        line = ax.errorbar([p[0] for p in pts], [p[1] for p in pts],
-                           yerr=[p[2] for p in pts] if any(p[2] for p in pts) else None,
-                           marker="o", ms=3, capsize=2, label=label)
-        if iv is not None:
-            for v in sorted({float(_parse_cell(r[iv])) for r in rs if r[iv] is not None}):
-                ax.axvline(v, ls="--", lw=1, color=line[0].get_color())
-    if vline is not None and iv is None:
-        ax.axvline(float(vline), ls="--", lw=1, color="grey")
-    if xlog:
-        ax.set_xscale("log")
-    if ylog:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel or x)
-    ax.set_ylabel(ylabel or y)
-    if title:
-        ax.set_title(title)
-    if group:
-        ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(out)
-    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5.5 if group else 5, 3.5))
+    xs_all = set()
+    try:
+        for key, rs in sorted(series.items(), key=lambda kv: str(kv[0])):
+            pts = sorted(_point(r, ix, iy, x, y) for r in rs)
+            xs_all.update(p[0] for p in pts)
+            label = None if ig is None else f"{group}={'NULL' if key is None else key}"
+            errs = [[p[1] - p[2] for p in pts], [p[3] - p[1] for p in pts]]
+            line = ax.errorbar([p[0] for p in pts], [p[1] for p in pts],
+                               yerr=errs if any(e for side in errs for e in side) else None,
+                               marker="o", ms=3, capsize=2, label=label)
+            if iv is not None:
+                for v in sorted({float(_parse_cell(r[iv])) for r in rs if r[iv] is not None}):
+                    ax.axvline(v, ls="--", lw=1, color=line[0].get_color())
+        if vline is not None and iv is None:
+            ax.axvline(float(vline), ls="--", lw=1, color="grey")
+        if xlog:
+            ax.set_xscale("log")
+            _plain_log_ticks(ax.xaxis, sorted(xs_all))
+        if ylog:
+            ax.set_yscale("log")
+            _plain_log_ticks(ax.yaxis, None)
+        ax.set_xlabel(xlabel or x)
+        ax.set_ylabel(ylabel or y)
+        if title:
+            ax.set_title(title)
+        if ig is not None:
+            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                      frameon=False)
+        fig.tight_layout()
+        atomic_write(out, lambda fh: fig.savefig(fh, format=ext[1:], bbox_inches="tight"), binary=True)
+    finally:
+        plt.close(fig)
     return os.fspath(out)
+
+
+def _point(r, ix, iy, x, y):
+    """(x, y, y_low, y_high) of a row: intervals and sampled estimates carry their bounds."""
+    xv, yv = _parse_cell(r[ix]), _parse_cell(r[iy])
+    try:
+        xf = float(xv)
+    except (TypeError, ValueError):
+        raise InputError(f"column {x!r} has a non-numeric value {r[ix]!r}") from None
+    if isinstance(yv, Interval):
+        lo, hi = float(yv.lower), float(yv.upper)
+        try:
+            mid = float(_parse_cell(yv.value) if isinstance(yv.value, str) else yv.value)
+        except (TypeError, ValueError):
+            mid = (lo + hi) / 2
+        return xf, mid, lo, hi
+    if isinstance(yv, Estimate):
+        return xf, float(yv.estimate), float(yv.low), float(yv.high)
+    try:
+        yf = float(yv)
+    except (TypeError, ValueError):
+        raise InputError(f"column {y!r} has a non-numeric value {r[iy]!r}") from None
+    return xf, yf, yf, yf
+
+
+def _plain_log_ticks(axis, values):
+    """Ticks a reader can read on a log axis: the data's own values when there are few
+    (e.g. widths 1, 2, 4, ..., 64), plain numbers instead of powers otherwise."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    def plain(v, _pos=None):
+        return f"{v:g}"
+
+    positive = [v for v in values or () if v > 0]
+    if positive and len(positive) <= 12:
+        axis.set_major_locator(FixedLocator(positive))
+        axis.set_minor_formatter(NullFormatter())
+    axis.set_major_formatter(FuncFormatter(plain))

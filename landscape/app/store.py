@@ -21,12 +21,19 @@ Schema (version 1)
 ``sweep_tasks``
     ``(sweep, key)``: which tasks a sweep declared, so that a task shared by two sweeps is
     computed once and appears in both.
+``claims``
+    ``key`` (primary key), ``worker`` (``host:pid:tag``), ``claimed``, ``expires`` (Unix
+    times): a lease on a task a sweep is running, so that concurrent sweeps into one store
+    share the work (:meth:`Store.claim`).  A lease that expires (its sweep was killed
+    elsewhere), or whose process on this host has ended, is taken over.
 ``results`` (view)
     ``tasks`` joined with ``sweep_tasks``: the natural target of ``landscape table --query``.
     SQLite's ``json_extract`` reads fields: ``json_extract(result, '$.count')``.
 
 The schema version lives in ``PRAGMA user_version``; a store written by a newer schema is
-refused with a message rather than misread.
+refused with a message rather than misread, and so is a damaged file (SQLite's
+``PRAGMA quick_check`` runs on every open) or an SQLite file whose ``tasks`` table is not
+this one.  A row counts as finished only if its ``result`` is valid JSON.
 
 Examples
 --------
@@ -41,6 +48,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sqlite3
@@ -49,11 +57,18 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["Store", "TaskRecord", "SCHEMA_VERSION", "STATUSES", "default_store_path"]
+__all__ = ["Store", "TaskRecord", "SCHEMA_VERSION", "STATUSES", "default_store_path", "LEASE_SECONDS"]
 
 SCHEMA_VERSION = 1
 STATUSES = ("done", "failed", "uncertified")
 DEFAULT_STORE_NAME = "landscape-results.sqlite"
+
+#: how long a claim on a task lasts unless its sweep renews it (seconds)
+LEASE_SECONDS = 300.0
+
+#: the columns a ``tasks`` table must have to be this store's
+_TASK_COLUMNS = {"key", "kind", "dataset", "dataset_hash", "params", "version", "status", "error", "result",
+                 "started", "finished", "seconds", "host"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -79,6 +94,12 @@ CREATE TABLE IF NOT EXISTS sweep_tasks (
     dataset_hash TEXT,
     params  TEXT NOT NULL,
     PRIMARY KEY (sweep, key)
+);
+CREATE TABLE IF NOT EXISTS claims (
+    key     TEXT PRIMARY KEY,
+    worker  TEXT NOT NULL,
+    claimed REAL NOT NULL,
+    expires REAL NOT NULL
 );
 CREATE VIEW IF NOT EXISTS results AS
     SELECT s.sweep AS sweep, t.key AS key, t.kind AS kind, t.dataset AS dataset,
@@ -139,20 +160,30 @@ class Store:
         self.path = path
         self.readonly = readonly
         if readonly:
+            from urllib.parse import quote
+
             if not os.path.exists(path):
                 raise InputError(f"{path}: no such results store")
-            uri = "file:" + os.path.abspath(path) + "?mode=ro"
-            self._conn = self._connect(uri, uri=True)
+            if not os.path.isfile(path):
+                raise InputError(f"{path}: not a file, expected a results store")
+            target, uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro", True
         else:
-            directory = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(directory):
-                raise InputError(f"{path}: directory {directory} does not exist")
-            self._conn = self._connect(path)
+            from ..data import check_output_file
+
+            check_output_file(path)
+            target, uri = path, False
+        try:
+            self._conn = self._connect(target, uri=uri)
+        except sqlite3.Error as exc:
+            raise InputError(f"{path}: cannot open the results store ({exc})") from None
         try:
             self._check_and_create()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
-            raise InputError(f"{path}: not a landscape results store ({exc})") from None
+            raise InputError(f"{path}: not a landscape results store, or a damaged one ({exc})") from None
+        except BaseException:
+            self._conn.close()
+            raise
 
     @staticmethod
     def _connect(target, uri=False):
@@ -162,8 +193,16 @@ class Store:
     def _check_and_create(self):
         c = self._conn
         version = c.execute("PRAGMA user_version").fetchone()[0]
+        check = [r[0] for r in c.execute("PRAGMA quick_check").fetchall()]
+        if check != ["ok"]:
+            raise InputError(f"{self.path}: the store is damaged (SQLite quick_check: {check[0]}); "
+                             "restore it from a copy or start a new store")
+        if self._has_table("tasks"):
+            columns = {r[1] for r in c.execute("PRAGMA table_info(tasks)")}
+            if not _TASK_COLUMNS <= columns:
+                raise InputError(f"{self.path}: an SQLite file whose 'tasks' table is not a landscape results "
+                                 f"store's (it lacks {', '.join(sorted(_TASK_COLUMNS - columns))})")
         if version > SCHEMA_VERSION:
-            self._conn.close()
             raise InputError(
                 f"{self.path}: written by store schema version {version}, newer than the "
                 f"version {SCHEMA_VERSION} this landscape reads; upgrade landscape")
@@ -252,19 +291,89 @@ class Store:
                     (r.key, kind, dataset, dhash, params, version, r.status, r.error, r.result,
                      r.started, r.finished if r.finished is not None else time.time(), r.seconds,
                      r.host or host))
+                c.execute("DELETE FROM claims WHERE key = ?", (r.key,))
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
 
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One write transaction (all or nothing)."""
+        c = self._conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        c.execute("COMMIT")
+
+    # -- leases ------------------------------------------------------------------
+    def claim(self, keys, worker, lease=LEASE_SECONDS, include_failed=True):
+        """Claim the tasks of ``keys`` for ``worker``; return the keys claimed, in order.
+
+        A key is claimed unless it is finished (:meth:`finished_keys`) or another worker
+        holds an unexpired lease on it; a lease of ``worker`` itself is renewed.  One
+        transaction: two sweeps never claim the same key at once.
+        """
+        keys = list(keys)
+        if not keys:
+            return []
+        now = time.time()
+        with self._transaction() as c:
+            done = self.finished_keys(keys, include_failed=include_failed)
+            held = {}
+            for chunk in _chunks(keys):
+                marks = ",".join("?" * len(chunk))
+                held.update(c.execute(f"SELECT key, worker FROM claims WHERE key IN ({marks}) AND expires > ?",
+                                      (*chunk, now)).fetchall())
+            held = {k: w for k, w in held.items() if w == worker or _alive(w)}
+            mine = [k for k in keys if k not in done and held.get(k, worker) == worker]
+            c.executemany("INSERT OR REPLACE INTO claims (key, worker, claimed, expires) VALUES (?, ?, ?, ?)",
+                          [(k, worker, now, now + lease) for k in mine])
+        return mine
+
+    def renew(self, keys, worker, lease=LEASE_SECONDS):
+        """Extend the leases ``worker`` holds on ``keys``."""
+        keys = list(keys)
+        if keys:
+            with self._transaction():
+                self._conn.executemany("UPDATE claims SET expires = ? WHERE key = ? AND worker = ?",
+                                       [(time.time() + lease, k, worker) for k in keys])
+
+    def release(self, keys, worker):
+        """Drop the leases ``worker`` holds on ``keys``."""
+        with self._transaction():
+            self._conn.executemany("DELETE FROM claims WHERE key = ? AND worker = ?", [(k, worker) for k in keys])
+
+    def claimed_elsewhere(self, keys, worker):
+        """Keys of ``keys`` another worker holds an unexpired lease on."""
+        keys = list(keys)
+        found = set()
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._conn.execute(
+                f"SELECT key, worker FROM claims WHERE key IN ({marks}) AND expires > ? AND worker != ?",
+                (*chunk, time.time(), worker)) if _alive(r[1]))
+        return found
+
     # -- reading -----------------------------------------------------------------
     def finished_keys(self, keys=None, include_failed=True):
-        """Keys (of ``keys``, or all) that have a row; failed ones only if ``include_failed``."""
+        """Keys (of ``keys``, or all) that have a finished row; failed ones only if
+        ``include_failed``.  A ``done`` or ``uncertified`` row whose result is NULL or not
+        valid JSON is not finished (it is run again)."""
         statuses = STATUSES if include_failed else ("done", "uncertified")
         marks = ",".join("?" * len(statuses))
-        rows = self._conn.execute(f"SELECT key FROM tasks WHERE status IN ({marks})", statuses).fetchall()
-        found = {r[0] for r in rows}
-        return found if keys is None else found & set(keys)
+        sql = (f"SELECT key FROM tasks WHERE status IN ({marks}) "
+               "AND (status = 'failed' OR (result IS NOT NULL AND json_valid(result)))")
+        if keys is None:
+            return {r[0] for r in self._conn.execute(sql, statuses)}
+        found = set()
+        for chunk in _chunks(list(keys)):  # by primary key: no scan of the whole store
+            found.update(r[0] for r in self._conn.execute(
+                sql + f" AND key IN ({','.join('?' * len(chunk))})", (*statuses, *chunk)))
+        return found
 
     def counts(self, sweep=None):
         """``{status: count}`` over all tasks, or over the tasks of ``sweep``."""
@@ -309,6 +418,27 @@ class Store:
     def integrity_ok(self) -> bool:
         """SQLite's own ``PRAGMA integrity_check``."""
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _alive(worker) -> bool:
+    """False when ``worker`` ("host:pid:tag") is a process of this host that has ended:
+    its leases are void at once, without waiting for them to expire."""
+    host, _, rest = str(worker).partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _chunks(keys, size=500):
+    for i in range(0, len(keys), size):
+        yield keys[i:i + size]
 
 
 def _strip_strings(sql):

@@ -23,20 +23,34 @@ Sweep file
     seed = {range = [0, 5]}       # range(0, 5); {range = [a, b, step]} also works
 
     [[dataset]]
-    file = "train.json"           # ... or a file, relative to the sweep file
-    bias = true
+    file = "train.json"           # ... or a data file (.json, .csv, .npz): see below
+    bias = true                   # optional: overrides the file's own bias flag
+    name = "train"                # optional: the name rows carry (default: the file's stem)
 
     [[task]]
     kind = "optimum"              # see KINDS
     lam = ["1/100", 0.1]          # rationals: "p/q" text or decimals (0.1 means 1/10)
 
+A ``[[dataset]]`` block has exactly one of ``generator`` (with that generator's
+parameters, each a value or a grid axis) or ``file``: a path, or a list of paths, read by
+:func:`landscape.data.load_dataset`; a relative path is relative to the folder of the
+sweep file.  Its only other keys are ``bias`` and ``name``.  Datasets with the same
+content are run once.
+
 Every ``[[task]]`` block runs over the Cartesian product of its grid axes and, if its kind
 needs data, over every dataset.  Floats in a sweep file are read as their shortest decimal
-text, so ``lam = 0.01`` is exactly 1/100.
+text, so ``lam = 0.01`` is exactly 1/100.  Values are checked when the file is read
+(``lam > 0``, widths ``m >= 1``, ...), and a sweep whose grids would expand to more than
+:data:`DEFAULT_MAX_TASKS` tasks is refused with its size before anything is expanded
+(``max_tasks=``, ``landscape sweep --max-tasks``).
+
+Concurrent sweeps into one store share the work: each task is claimed in the store (a
+lease naming the sweep process and a time, renewed while the task runs) before it runs; a
+task another sweep holds is waited for, and taken over when its lease expires.
 
 Task kinds
 ----------
-``cells``, ``optimum``, ``analyse``, ``train`` and ``graph`` call the library (each is
+``cells``, ``optimum``, ``analyse``, ``counterexample``, ``train`` and ``graph`` call the library (each is
 imported only when used; a kind whose module is missing from this version is refused when
 the sweep is loaded).  Two diagnostic kinds need no data and exist for tests and
 benchmarks: ``echo`` (returns its ``value``; can sleep, fail or report an uncertified
@@ -90,13 +104,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..errors import InputError
+from ..errors import InputError, TooLargeError
 from ..results.serialize import canonical_json, json_default
 from .store import TaskRecord
 
 __all__ = [
     "KINDS", "TaskKind", "Task", "Sweep", "load_sweep", "parse_sweep", "task_key", "run_sweep",
-    "run_batch", "run_tasks", "available_kinds",
+    "run_batch", "run_tasks", "available_kinds", "DEFAULT_MAX_TASKS",
 ]
 
 
@@ -112,7 +126,8 @@ class TaskKind:
     ``function`` is ``"module:attribute"`` of a callable ``f(ds, **params) -> dict`` (or
     ``f(**params)`` when ``needs_dataset`` is false); ``requires`` names what must be
     importable for the kind to be available.  ``params`` maps a parameter name to
-    ``(type, default)`` with type one of ``rational``, ``int``, ``float``, ``str``,
+    ``(type, default)`` with type one of ``rational``, ``lam`` (a rational > 0), ``int``,
+    ``uint`` (an integer >= 0), ``pint`` (an integer >= 1), ``float``, ``pfloat`` (a finite float > 0), ``str``,
     ``bool``, ``json`` and default :data:`REQUIRED` for a required parameter.
     """
 
@@ -126,29 +141,36 @@ class TaskKind:
 
 REQUIRED = object()
 
+#: the most tasks (or datasets) a sweep file may expand to unless ``max_tasks`` says more
+DEFAULT_MAX_TASKS = 100_000
+
 KINDS = {
     k.name: k
     for k in [
-        TaskKind("cells", "landscape.app.sweep:_task_cells", {"max_cells": ("int", None)},
+        TaskKind("cells", "landscape.app.sweep:_task_cells", {"max_cells": ("pint", None)},
                  requires=("landscape.geometry.arrangement:enumerate_cells",),
                  description="number of cells of the data's arrangement"),
-        TaskKind("optimum", "landscape.app.sweep:_task_optimum", {"lam": ("rational", REQUIRED)},
+        TaskKind("optimum", "landscape.app.sweep:_task_optimum", {"lam": ("lam", REQUIRED)},
                  requires=("landscape.convex.program:RegionProgram",),
                  description="certified convex global optimum V* (Pilanci & Ergen 2020)"),
         TaskKind("analyse", "landscape.app.sweep:_task_analyse",
-                 {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "measure": ("str", "uniform"),
-                  "samples": ("int", None), "seed": ("int", 0), "max_supports": ("int", None)},
+                 {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "measure": ("str", "uniform"),
+                  "samples": ("pint", None), "seed": ("uint", 0), "max_supports": ("pint", None)},
                  requires=("landscape.regions.landscape:Landscape",),
                  description="proportions of width-m regions holding global / spurious minima (landscape.regions.landscape)"),
+        TaskKind("counterexample", "landscape.app.sweep:_task_counterexample",
+                 {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "max_supports": ("pint", None)},
+                 requires=("landscape.regions.counterexample:find_counterexample",),
+                 description="search for a certified spurious local minimum of width m"),
         TaskKind("train", "landscape.app.sweep:_task_train",
-                 {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "init_scale": ("float", 1e-3),
-                  "init": ("str", "gaussian"), "seed": ("int", 0), "lr": ("float", 0.01),
-                  "steps": ("int", 100_000), "grad_tol": ("float", 1e-16), "classify": ("bool", True)},
+                 {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "init_scale": ("pfloat", 1e-3),
+                  "init": ("str", "gaussian"), "seed": ("uint", 0), "lr": ("pfloat", 0.01),
+                  "steps": ("pint", 100_000), "grad_tol": ("pfloat", 1e-16), "classify": ("bool", True)},
                  requires=("landscape.dynamics.training:train",),
                  description="gradient descent from a random initialisation; the endpoint classified exactly"),
         TaskKind("graph", "landscape.app.sweep:_task_graph",
-                 {"lam": ("rational", REQUIRED), "m": ("int", REQUIRED), "samples": ("int", None),
-                  "seed": ("int", 0), "max_nodes": ("int", 5000)},
+                 {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "samples": ("pint", None),
+                  "seed": ("uint", 0), "max_nodes": ("pint", 5000)},
                  requires=("landscape.graph.adjacency:region_graph",),
                  description="the region graph of width m: benignity and spurious basins"),
         TaskKind("echo", "landscape.app.sweep:_task_echo",
@@ -270,6 +292,18 @@ def _task_analyse(ds, lam, m, measure="uniform", samples=None, seed=0, max_suppo
         out["reason"] = ("some regions could not be certified (uncertified proportion "
                          f"{unc_value})" if unc_value != 0 else "L*_m or V* not certified")
     return out
+
+
+def _task_counterexample(ds, lam, m, max_supports=None):
+    from ..regions.counterexample import find_counterexample
+
+    kwargs = {} if max_supports is None else {"max_supports": max_supports}
+    network, certificate = find_counterexample(ds, lam, int(m), **kwargs)
+    if network is None:
+        return {"found": False, "width": int(m), "lam": lam}
+    a, W = network
+    return {"found": True, "width": int(m), "lam": lam, "a": list(a), "W": [list(w) for w in W],
+            "certificate": certificate}
 
 
 def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, steps=100_000, grad_tol=1e-16,
@@ -403,14 +437,17 @@ def _error(path, line, key, message):
     return InputError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
-def load_sweep(path) -> Sweep:
+def load_sweep(path, max_tasks=DEFAULT_MAX_TASKS) -> Sweep:
     """Read and expand a sweep file (see the module docstring).
 
     Raises
     ------
     InputError
         Naming the file, the line and the key: TOML syntax errors, unknown keys or kinds,
-        kinds not available in this version, bad parameter values, failing generators.
+        kinds not available in this version, bad parameter values (``lam <= 0``,
+        ``m < 1``, ...), failing generators.
+    TooLargeError
+        The grids expand to more than ``max_tasks`` tasks (keyword ``max_tasks``).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -421,12 +458,13 @@ def load_sweep(path) -> Sweep:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    return parse_sweep(text, path)
+    return parse_sweep(text, path, max_tasks=max_tasks)
 
 
-def parse_sweep(text, path="<sweep>") -> Sweep:
+def parse_sweep(text, path="<sweep>", max_tasks=DEFAULT_MAX_TASKS) -> Sweep:
     """Parse and expand the TOML text of a sweep; ``path`` is used in messages and to
-    resolve relative dataset files."""
+    resolve relative dataset files.  A sweep that would expand to more than
+    ``max_tasks`` tasks (or datasets) is refused before it is expanded."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -462,7 +500,7 @@ def parse_sweep(text, path="<sweep>") -> Sweep:
 
     datasets = []
     for i, block in enumerate(dataset_blocks):
-        datasets.extend(_expand_datasets(block, i, lines, path, base))
+        datasets.extend(_expand_datasets(block, i, lines, path, base, max_tasks))
     seen = {}
     for ds in datasets:
         h = ds.content_hash()
@@ -473,7 +511,7 @@ def parse_sweep(text, path="<sweep>") -> Sweep:
 
     tasks, keys = [], set()
     for i, block in enumerate(task_blocks):
-        for t in _expand_tasks(block, i, lines, path, datasets):
+        for t in _expand_tasks(block, i, lines, path, datasets, max_tasks - len(tasks)):
             if t.key not in keys:
                 keys.add(t.key)
                 tasks.append(t)
@@ -494,7 +532,7 @@ def _axis(value, where, line, path):
                                                                  for v in r)):
             raise _error(path, line, where, "range needs 1 to 3 integers [start, stop, step]")
         try:
-            values = list(range(*r))
+            values = range(*r)  # not expanded: its size is checked before the grid is built
         except ValueError as exc:
             raise _error(path, line, where, f"bad range: {exc}") from None
         if not values:
@@ -503,14 +541,20 @@ def _axis(value, where, line, path):
     return [value]
 
 
-def _grid(block, skip, table, index, lines, path):
+def _grid(block, skip, table, index, lines, path, limit, factor=1):
+    """The points of a block's grid; refused (TooLargeError, keyword ``max_tasks``) when
+    their number times ``factor`` exceeds ``limit``, before any point is made."""
     names = [k for k in block if k not in skip]
     axes = [_axis(block[k], f"{table}.{k}", lines.line(table, index, k), path) for k in names]
+    size = math.prod(len(a) for a in axes) * factor
+    if size > limit:
+        raise TooLargeError(f"{path}:{lines.line(table, index)}: [[{table}]] number {index + 1} expands to a grid "
+                            f"of tasks", size, limit, "max_tasks")
     for combo in itertools.product(*axes):
         yield dict(zip(names, combo))
 
 
-def _expand_datasets(block, index, lines, path, base):
+def _expand_datasets(block, index, lines, path, base, limit):
     import inspect
 
     from ..data import GENERATORS, generate, load_dataset
@@ -556,7 +600,7 @@ def _expand_datasets(block, index, lines, path, base):
         if key not in accepted:
             raise _error(path, lines.line("dataset", index, key), f"dataset.{key}",
                          f"generator {kind!r} takes no parameter {key!r}; it takes {', '.join(accepted)}")
-    grid = list(_grid(block, {"generator", "name"}, "dataset", index, lines, path))
+    grid = list(_grid(block, {"generator", "name"}, "dataset", index, lines, path, limit))
     for point in grid:
         for key, value in point.items():
             if key == "bias":
@@ -585,7 +629,27 @@ def _fmt_point(point):
 def _convert(value, typ, where, line, path):
     from ..data import parse_rational
 
-    bad = _error(path, line, where, f"expected {'a rational' if typ == 'rational' else 'a ' + typ}, got {value!r}")
+    wanted = {"rational": "a rational", "lam": "a rational > 0", "pint": "an integer >= 1", "uint": "an integer >= 0",
+              "pfloat": "a finite number > 0"}.get(typ, "a " + typ)
+    bad = _error(path, line, where, f"expected {wanted}, got {value!r}")
+    if typ == "lam":
+        q = _convert(value, "rational", where, line, path)
+        if q <= 0:
+            raise _error(path, line, where, f"lam must be > 0, got {q}")
+        return q
+    if typ == "uint":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise bad
+        return value
+    if typ == "pint":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise bad
+        return value
+    if typ == "pfloat":
+        value = _convert(value, "float", where, line, path)
+        if not value > 0:
+            raise bad
+        return value
     if typ == "rational":
         if isinstance(value, bool):
             raise bad
@@ -618,7 +682,7 @@ def _convert(value, typ, where, line, path):
     raise ValueError(typ)  # pragma: no cover
 
 
-def _expand_tasks(block, index, lines, path, datasets):
+def _expand_tasks(block, index, lines, path, datasets, limit):
     line = lines.line("task", index)
     kind_name = block.get("kind")
     kline = lines.line("task", index, "kind")
@@ -639,7 +703,8 @@ def _expand_tasks(block, index, lines, path, datasets):
     if kind.needs_dataset and not datasets:
         raise _error(path, kline, "task.kind", f"kind {kind_name!r} needs data but the sweep has no [[dataset]]")
     out = []
-    for point in _grid(block, {"kind"}, "task", index, lines, path):
+    factor = len(datasets) if kind.needs_dataset else 1
+    for point in _grid(block, {"kind"}, "task", index, lines, path, limit, factor):
         params = {}
         for key, (typ, default) in kind.params.items():
             if key in point:
@@ -756,7 +821,7 @@ class _InlineBackend:
     def submit(self, batch):
         return ("inline", run_batch(batch))
 
-    def wait(self, futures):
+    def wait(self, futures, timeout=None):
         return list(futures)
 
     def result(self, fut):
@@ -782,8 +847,8 @@ class _PoolBackend:
     def submit(self, batch):
         return self.pool.submit(run_batch, batch)
 
-    def wait(self, futures):
-        done, _ = self._cf.wait(list(futures), return_when=self._cf.FIRST_COMPLETED)
+    def wait(self, futures, timeout=None):
+        done, _ = self._cf.wait(list(futures), timeout=timeout, return_when=self._cf.FIRST_COMPLETED)
         return list(done)
 
     def result(self, fut):
@@ -826,8 +891,11 @@ class _DaskBackend:
     def submit(self, batch):
         return self.client.submit(run_batch, batch, pure=False)
 
-    def wait(self, futures):
-        res = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
+    def wait(self, futures, timeout=None):
+        try:
+            res = self._distributed.wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except self._distributed.TimeoutError:
+            return []
         return list(res.done)
 
     def result(self, fut):
@@ -862,21 +930,33 @@ def _batch_size(mean, remaining, slots, previous=1):
     return max(1, min(by_time, fair, 2 * previous, 2000))
 
 
-def run_tasks(tasks, store, workers=None, scheduler=None, progress=None, label="sweep"):
+#: seconds between two looks at tasks another sweep is running
+POLL_SECONDS = 0.5
+
+
+def run_tasks(tasks, store, workers=None, scheduler=None, progress=None, label="sweep", include_failed=True):
     """Run ``tasks`` and record each in ``store``; return counts and timings.
 
     ``workers=1`` without a scheduler runs in this process; ``workers>1`` uses a local
     process pool; ``scheduler`` (an address or a ``distributed.Client``) uses Dask.
     Tasks go out in batches sized from the measured task time (about a quarter of a
     second of work each) so that many small tasks are not slowed by the transport.
+
+    Every task is claimed in the store before it runs (:meth:`Store.claim`, a lease
+    renewed while it runs): concurrent sweeps into one store share the work, and a task
+    another sweep holds is waited for, and taken over if that sweep's lease expires.
+    ``include_failed`` counts tasks stored as failed as finished (else they run again).
+    The counts include ``by_others``: tasks finished meanwhile by another sweep.
     """
+    from .store import LEASE_SECONDS
+
     if workers is None:
         workers = _default_workers()
     if workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
     meta = {t.key: t.meta() for t in tasks}
     pending = deque(t.payload() for t in tasks)
-    counts = {"done": 0, "failed": 0, "uncertified": 0}
+    counts = {"done": 0, "failed": 0, "uncertified": 0, "by_others": 0}
     task_seconds = 0.0
     t_start = time.perf_counter()
     if not pending:
@@ -887,20 +967,42 @@ def run_tasks(tasks, store, workers=None, scheduler=None, progress=None, label="
         backend = _InlineBackend()
     else:
         backend = _PoolBackend(min(workers, len(pending)))
+    worker = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
     bar = _progress(len(pending), label, progress)
     in_flight = {}
+    waiting = []  # payloads another sweep holds a lease on
     mean = None
     previous = 1
     finished = 0
+    renewed = time.monotonic()
     try:
-        while pending or in_flight:
+        while pending or in_flight or waiting:
             while pending and len(in_flight) < 2 * backend.slots:
                 size = _batch_size(mean, len(pending), backend.slots, previous)
                 previous = size
-                batch = [pending.popleft() for _ in range(min(size, len(pending)))]
-                fut = backend.submit(batch)
-                in_flight[id(fut)] = (fut, batch)
-            for fut in backend.wait([f for f, _ in in_flight.values()]):
+                candidates = [pending.popleft() for _ in range(min(size, len(pending)))]
+                claimed = set(store.claim([p[0] for p in candidates], worker, include_failed=include_failed))
+                waiting.extend(p for p in candidates if p[0] not in claimed)
+                batch = [p for p in candidates if p[0] in claimed]
+                if batch:
+                    fut = backend.submit(batch)
+                    in_flight[id(fut)] = (fut, batch)
+            if not in_flight:
+                if waiting:
+                    if not pending:
+                        time.sleep(POLL_SECONDS)
+                    waiting, freed, others = _look_again(store, waiting, worker, include_failed)
+                    pending.extend(freed)
+                    counts["by_others"] += others
+                    finished += others
+                    if bar is not None and others:
+                        bar.update(others)
+                continue
+            done = backend.wait([f for f, _ in in_flight.values()], timeout=LEASE_SECONDS / 3)
+            if time.monotonic() - renewed > LEASE_SECONDS / 6:  # keep the running tasks' leases
+                store.renew([p[0] for _, b in in_flight.values() for p in b], worker)
+                renewed = time.monotonic()
+            for fut in done:
                 entry = in_flight.pop(id(fut), None)
                 if entry is None:  # re-queued after a pool restart
                     continue
@@ -934,13 +1036,27 @@ def run_tasks(tasks, store, workers=None, scheduler=None, progress=None, label="
         backend.close(cancel=True)
         if bar is not None:
             bar.close()
+        try:  # let other sweeps take over at once
+            store.release([p[0] for _, b in in_flight.values() for p in b] + [p[0] for p in pending], worker)
+        except Exception:  # pragma: no cover - the store itself failed
+            pass
         raise
     backend.close()
     if bar is not None:
         bar.close()
     elapsed = time.perf_counter() - t_start
-    return {**counts, "ran": finished, "seconds": elapsed, "task_seconds": task_seconds, "backend": backend.name,
-            "slots": backend.slots}
+    return {**counts, "ran": finished - counts["by_others"], "seconds": elapsed, "task_seconds": task_seconds,
+            "backend": backend.name, "slots": backend.slots}
+
+
+def _look_again(store, waiting, worker, include_failed):
+    """Split tasks held by other sweeps into (still held, free to claim, count finished)."""
+    keys = [p[0] for p in waiting]
+    finished = store.finished_keys(keys, include_failed=include_failed)
+    held = store.claimed_elsewhere(keys, worker)
+    still = [p for p in waiting if p[0] not in finished and p[0] in held]
+    freed = [p for p in waiting if p[0] not in finished and p[0] not in held]
+    return still, freed, len(finished)
 
 
 def _progress(total, label, progress):
@@ -976,13 +1092,14 @@ def run_sweep(sweep, store, workers=None, scheduler=None, progress=None, retry_f
     -------
     dict
         ``tasks`` (declared), ``skipped`` (already stored), ``ran``, ``done``, ``failed``,
-        ``uncertified``, ``seconds`` (wall time), ``task_seconds`` (sum over tasks),
+        ``uncertified``, ``by_others`` (finished meanwhile by a concurrent sweep), ``seconds`` (wall time), ``task_seconds`` (sum over tasks),
         ``overhead_per_task`` (seconds), and the store's totals for the sweep.
     """
     store.declare(sweep.name, [(t.key, t.kind, t.dataset, t.dataset_hash, t.params) for t in sweep.tasks])
     have = store.finished_keys([t.key for t in sweep.tasks], include_failed=not retry_failed)
     todo = [t for t in sweep.tasks if t.key not in have]
-    stats = run_tasks(todo, store, workers=workers, scheduler=scheduler, progress=progress, label=sweep.name)
+    stats = run_tasks(todo, store, workers=workers, scheduler=scheduler, progress=progress, label=sweep.name,
+                      include_failed=not retry_failed)
     slots = stats.get("slots", 1)
     overhead = None
     if stats["ran"]:
@@ -991,6 +1108,7 @@ def run_sweep(sweep, store, workers=None, scheduler=None, progress=None, retry_f
     return {
         "sweep": sweep.name, "store": store.path, "tasks": len(sweep.tasks), "skipped": len(sweep.tasks) - len(todo),
         "ran": stats["ran"], "done": stats["done"], "failed": stats["failed"], "uncertified": stats["uncertified"],
+        "by_others": stats["by_others"],
         "seconds": round(stats["seconds"], 4), "task_seconds": round(stats["task_seconds"], 4),
         "overhead_per_task": overhead, "backend": stats["backend"], "slots": slots,
         "store_totals": {s: totals.get(s, 0) for s in ("done", "failed", "uncertified")},
