@@ -1,4 +1,4 @@
-"""Certified V(S), V*, L*_m and the min-norm interpolator (landscape/convex.py)."""
+"""Certified V(S), V*, L*_m and the min-norm interpolator (landscape/convex/)."""
 
 import itertools
 import math
