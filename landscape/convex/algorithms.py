@@ -171,7 +171,7 @@ def prune_exact(prog, opt) -> RegionOptimum:
         if not basis:
             break
         delta = basis[0]
-        size = [float(np.linalg.norm(opt.u[c])) for c in live]
+        size = [math.sqrt(float(sum((v * v for v in u[c]), Fraction(0)))) for c in live]
         if sum(d * w for d, w in zip(delta, size)) > 0 or not any(d < 0 for d in delta):
             delta = [-d for d in delta]
         step = min(-1 / d for d in delta if d < 0)

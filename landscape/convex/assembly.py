@@ -93,8 +93,9 @@ def _soc_triplets(k, p, row, t0):
     return R, C, V, row + k * (p + 1)
 
 
-def region_form(st, lamf, cones, faces=None) -> ConicForm:
-    """The conic form of ``V(S)`` for ``S = cones`` (a face programme with ``faces``).
+def region_form(st, lamf, cones, faces=None, y=None) -> ConicForm:
+    """The conic form of ``V(S)`` for ``S = cones`` (a face programme with ``faces``) and
+    labels ``y`` (default the data's).
 
     Unknowns ``(u, t)`` with objective ``(1/n)|A u - y|^2 + 2 lam sum t`` (dense ``A^T A``,
     the constant ``|y|^2 / n`` dropped) for small programmes; with more unknowns than
@@ -103,6 +104,7 @@ def region_form(st, lamf, cones, faces=None) -> ConicForm:
     nonnegative row, ``-g_h . u >= 0``, next to ``g_h . u >= 0``.
     """
     faces = faces or {}
+    y = st.y if y is None else y
     k, p, n = len(cones), st.dim, st.n
     A = np.hstack([st.A(c) for c in cones])
     resid_form = k * p > 2 * n
@@ -116,7 +118,7 @@ def region_form(st, lamf, cones, faces=None) -> ConicForm:
         Q = np.triu((2.0 / n) * (A.T @ A))
         qi, qj = np.nonzero(Q)
         P = csc(Q[qi, qj], qi, qj, N, N)
-        q = np.concatenate([-(2.0 / n) * (A.T @ st.y), np.full(k, 2.0 * lamf)])
+        q = np.concatenate([-(2.0 / n) * (A.T @ y), np.full(k, 2.0 * lamf)])
     R, C, V = [], [], []
     row = 0
     if resid_form:  # A u - e = y  (zero cone)
@@ -131,7 +133,7 @@ def region_form(st, lamf, cones, faces=None) -> ConicForm:
                rows_total, N)
     b = np.zeros(rows_total)
     if resid_form:
-        b[:n] = st.y
+        b[:n] = y
     nn = row_g - row
     spec = ([("zero", n)] if resid_form else []) + ([("nonneg", nn)] if nn else []) + [("soc", p + 1)] * k
     return ConicForm(P, q, Acsc, b, spec, k, p, spans)

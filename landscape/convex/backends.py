@@ -167,12 +167,15 @@ def solve_clarabel(form: ConicForm, ladder=LADDER):
 
 
 def _clarabel_region(st, lamf, cones, faces):
-    form = region_form(st, lamf, cones, faces)
+    # solved in the labels' own units (y / rms(y), lam / rms(y)): the minimisers and the
+    # multipliers scale by rms(y), and Clarabel's tolerances become relative to the data
+    a = float(np.sqrt(np.mean(st.y ** 2))) or 1.0
+    form = region_form(st, lamf / a, cones, faces, y=st.y / a)
     x, z, status = solve_clarabel(form)
     # stationarity for u_c reads -(2/n) s_c X^T D_c r - G_c^T z_c = z_u with |z_u| <= 2 lam,
     # so mu_c = (n/2) z_c is a multiplier for the dual condition (see certify)
-    mult = None if z is None else tuple(0.5 * st.n * z[r0:r0 + m] for r0, m in form.constraint_rows)
-    U = x[: form.k * form.p].reshape(form.k, form.p)
+    mult = None if z is None else tuple(0.5 * a * st.n * z[r0:r0 + m] for r0, m in form.constraint_rows)
+    U = a * x[: form.k * form.p].reshape(form.k, form.p)
     return Candidate(tuple(cones), U, status, "clarabel", faces, mult)
 
 
