@@ -22,7 +22,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # this checkout's package, not an installed one
 
-SMALL = """
+SETUP = """
 import time, numpy as np
 from landscape.convex.program import RegionProgram
 from landscape.data import generate
@@ -33,9 +33,9 @@ supports = [rng.choice(prog.K, 8, replace=False) for _ in range(300)]
 prog.solve(supports[0])
 t = time.perf_counter()
 fast = [prog.solve(S) for S in supports]
-t = (time.perf_counter() - t) / len(supports)
-print(t, sum(o.certified for o in fast))
+t_fast = (time.perf_counter() - t) / len(supports)
 """
+SMALL = SETUP + "print(t_fast, sum(o.certified for o in fast))"
 
 
 def small_rate(tree=None):
@@ -59,14 +59,9 @@ def main():
     from landscape.convex.program import RegionProgram
     from landscape.data import generate
 
-    ds = generate("relu-teacher", n=8, d=3, seed=1)
-    prog = RegionProgram(ds, "0.01")
-    rng = np.random.default_rng(0)
-    supports = [rng.choice(prog.K, 8, replace=False) for _ in range(300)]
-    prog.solve(supports[0])
-    t = time.perf_counter()
-    fast = [prog.solve(S) for S in supports]
-    t_fast = (time.perf_counter() - t) / len(supports)
+    ns = {}
+    exec(SETUP, ns)
+    prog, supports, fast, t_fast = ns["prog"], ns["supports"], ns["fast"], ns["t_fast"]
     t = time.perf_counter()
     slow = [prog.solve(S, solver="cvxpy") for S in supports[:30]]
     t_slow = (time.perf_counter() - t) / 30

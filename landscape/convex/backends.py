@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -167,9 +168,12 @@ def solve_clarabel(form: ConicForm, ladder=LADDER):
 
 
 def _clarabel_region(st, lamf, cones, faces):
-    # solved in the labels' own units (y / rms(y), lam / rms(y)): the minimisers and the
-    # multipliers scale by rms(y), and Clarabel's tolerances become relative to the data
-    a = float(np.sqrt(np.mean(st.y ** 2))) or 1.0
+    # labels far from unit size (|log2 rms(y)| > 10) are solved in their own units,
+    # y / a and lam / a with a the nearest power of two (exact in floating point): the
+    # minimisers and the multipliers scale by a, and Clarabel's absolute tolerances become
+    # relative to the data
+    rms = float(np.sqrt(np.mean(st.y ** 2)))
+    a = 2.0 ** round(math.log2(rms)) if rms > 0 and abs(math.log2(rms)) > 10 else 1.0
     form = region_form(st, lamf / a, cones, faces, y=st.y / a)
     x, z, status = solve_clarabel(form)
     # stationarity for u_c reads -(2/n) s_c X^T D_c r - G_c^T z_c = z_u with |z_u| <= 2 lam,

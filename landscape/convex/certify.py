@@ -146,28 +146,19 @@ def solver_multipliers(st, nlam, cand, rn, rden):
     Mi, kk = dyadic_rows(mu_rows)
     Dm = st.patterns[[cone_cell(c) for c in cones]]
     Mi *= np.where(Dm, 1, -1)
-    V = (flint.fmpz_mat(Mi.tolist()) * E.Xf).tolist()
-    Xl = E.Xl
     den = E.dx * rden
     if kk >= 0:
         scale_b, scale_v, dd = 1 << kk, rden, den << kk
     else:
         scale_b, scale_v, dd = 1, rden << -kk, den
+    # rows s_c D_c r (integers over rden) and the multipliers, both times X in one product each
+    R = [[(-v if cone_sign(c) < 0 else v) if d else 0 for v, d in zip(rn, D)] for c, D in zip(cones, Dm.tolist())]
+    num = ((flint.fmpz_mat(R) * E.Xf) * scale_b + (flint.fmpz_mat(Mi.tolist()) * E.Xf) * scale_v).tolist()
     nl2 = nlam * nlam
     lhs, rhs = nl2.denominator, nl2.numerator * dd * dd
     Ns, mus = {}, {}
     for t, c in enumerate(cones):
-        D = Dm[t]
-        neg = cone_sign(c) < 0
-        acc = [0] * st.dim
-        for i in range(st.n):
-            if D[i] and rn[i]:
-                ri = -rn[i] if neg else rn[i]
-                row = Xl[i]
-                for j in range(st.dim):
-                    acc[j] += row[j] * ri
-        num = [a * scale_b + int(v) * scale_v for a, v in zip(acc, V[t])]
-        sq = sum(x * x for x in num)
+        sq = sum(int(x) ** 2 for x in num[t])
         if sq * lhs <= rhs:
             Ns[c] = Fraction(sq, dd * dd)
             mus[c] = mu_rows[t].copy()
@@ -206,18 +197,21 @@ def certify(st, lam, cand, dual="cones", scale=None) -> RegionOptimum:
     else:
         # the solver's multipliers, then rounded NNLS ones; exact least squares (slower)
         # only if that certificate is not tight enough
-        bs = {c: cone_sign(c) * (st.patterns[cone_cell(c)] * r) @ st.X for c in cones}
         Ns = {}
         if cand.multipliers is not None:
             Ns, mus = solver_multipliers(st, nlam, cand, rn, rden)
+
+        def b(c):  # the float cone vector s_c X^T D_c r
+            return cone_sign(c) * (st.patterns[cone_cell(c)] * r) @ st.X
+
         for c in cones:
             if c not in Ns:
-                Ns[c], mus[c] = exact_cone_norm(st, c, bs[c], rn, rden, nlam, faces.get(c), refine=False)
+                Ns[c], mus[c] = exact_cone_norm(st, c, b(c), rn, rden, nlam, faces.get(c), refine=False)
         t, lower = dual_bound(E, nlam, rn, rden, max(Ns.values(), default=Fraction(0)))
         if not gap_ok(lower, upper, scale=scale):
             for c in cones:
                 if Ns[c] > nlam * nlam:
-                    Ns[c], mus[c] = exact_cone_norm(st, c, bs[c], rn, rden, nlam, faces.get(c))
+                    Ns[c], mus[c] = exact_cone_norm(st, c, b(c), rn, rden, nlam, faces.get(c))
             t, lower = dual_bound(E, nlam, rn, rden, max(Ns.values(), default=Fraction(0)))
     # outward rounding to a 2^-96 grid: still proven bounds, and short to print
     lower, upper = round_down(lower, 96), round_up(upper, 96)

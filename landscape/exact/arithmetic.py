@@ -1,4 +1,4 @@
-"""Exact rational certificates for the convex programmes ``V(S)`` (MATH.md section 3).
+"""Exact rational certificates for the convex programmes ``V(S)`` (docs/theory.md, section 3).
 
 A solver returns floating-point *candidates*.  This module turns candidates into proven
 bounds using exact integer/rational arithmetic only:
