@@ -94,3 +94,15 @@ def test_pruning_at_n_100_uses_at_most_n_cones():
     assert glob.certified and glob.support_size <= prog.n
     cols = _fitted_columns(prog, glob)
     assert exact_rank(cols) == len(cols)
+
+
+def test_dual_point_of_a_pruned_optimum_proves_its_lower_bound():
+    # the lower bound of V* is (2/n) r.y - (1/n)|r|^2 at r = dual_point; recompute it
+    ds = generate("relu-teacher", n=12, d=2, seed=3)
+    prog = RegionProgram(ds, "0.01")
+    glob = prog.global_optimum()
+    r = glob.dual_point
+    lower = 2 / prog.n * (r @ prog.y) - (r @ r) / prog.n
+    assert abs(lower - float(glob.lower)) <= 1e-12 * (1 + abs(lower))
+    # and r satisfies the all-cones dual condition up to rounding
+    assert not prog.scan(r, tol=1e-7)

@@ -201,8 +201,9 @@ def prune_greedy(prog, opt, max_used=60) -> RegionOptimum:
     between the adjacent cones; the pruned optimum has one neuron per direction.
 
     The result's ``upper`` (and primal point, residual) is the pruned programme's; its
-    ``lower``, ``mu`` and ``dual_scale`` are the all-cones dual certificate of ``opt``: the
-    pruned point is feasible for ``V*`` and ``opt.lower`` still bounds ``V*`` from below.
+    ``lower``, ``mu``, ``dual_scale`` and ``dual_residual_exact`` are the all-cones dual
+    certificate of ``opt`` (its :attr:`~RegionOptimum.dual_point`): the pruned point is
+    feasible for ``V*`` and ``opt.lower`` still bounds ``V*`` from below.
     """
     used = opt.cones_used
     if not opt.certified or len(used) <= 1 or len(used) > max_used:
@@ -219,9 +220,10 @@ def prune_greedy(prog, opt, max_used=60) -> RegionOptimum:
             best = trial
     if best is None or not gap_ok(opt.lower, best.upper, scale=prog.gap_scale):
         return opt
+    dual_r = opt.dual_residual_exact if opt.dual_residual_exact is not None else opt.residual_exact
     return dataclasses.replace(best, lower=opt.lower, certified=True, reason="", mu=opt.mu,
-                               dual_scale=opt.dual_scale, method=opt.method, iterations=opt.iterations,
-                               pruned_from=opt.pruned_from or len(used))
+                               dual_scale=opt.dual_scale, dual_residual_exact=dual_r, method=opt.method,
+                               iterations=opt.iterations, pruned_from=opt.pruned_from or len(used))
 
 
 def width_optimum(prog, m, max_programs=20000, glob=None) -> WidthOptimum:

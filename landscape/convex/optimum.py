@@ -62,7 +62,8 @@ class RegionOptimum:
     solver : str
     lam : Fraction
     dual_scale : Fraction
-        The dual point of the lower bound is ``dual_scale * residual``.
+        The dual point of the lower bound is ``dual_scale`` times the dual residual
+        (:attr:`dual_point`).
     method : str
         ``"direct"``, ``"all_cones"`` or ``"cone_generation"`` (for ``V*``).
     iterations : int
@@ -72,6 +73,10 @@ class RegionOptimum:
     pruned_from : int or None
         For a pruned optimum (:func:`~landscape.convex.algorithms.prune_exact`), the number
         of cones the optimum used before pruning.
+    dual_residual_exact : tuple of Fraction or None
+        The residual whose multiple ``dual_scale * r`` proves ``lower``, when it is not
+        :attr:`residual_exact` (an optimum pruned by re-solving keeps the dual certificate
+        of the unpruned one).
     """
 
     cones: tuple
@@ -91,11 +96,18 @@ class RegionOptimum:
     iterations: int = 1
     faces: dict = field(default_factory=dict)
     pruned_from: int = None
+    dual_residual_exact: tuple = None
 
     @property
     def value(self) -> float:
         """Float view of ``upper`` (the objective of the rational point)."""
         return float(self.upper)
+
+    @property
+    def dual_point(self) -> np.ndarray:
+        """Float view of the dual point ``dual_scale * r`` behind ``lower``."""
+        r = self.dual_residual_exact if self.dual_residual_exact is not None else self.residual_exact
+        return float(self.dual_scale) * _floats(r)
 
     @property
     def gap(self) -> Fraction:
