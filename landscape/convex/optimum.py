@@ -159,6 +159,7 @@ class RegionOptimum:
             "residual": self.residual.tolist(),
             "cones": list(self.cones) if len(self.cones) <= 1000 else None,
             "cones_used": self.cones_used,
+            "support_size": self.support_size,
             "u": {str(c): self.u[c].tolist() for c in self.cones_used},
             "solver": self.solver,
             "method": self.method,
