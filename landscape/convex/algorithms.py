@@ -263,6 +263,7 @@ def width_optimum(prog, m, max_programs=20000, glob=None) -> WidthOptimum:
         f"{len(weak)} support(s) with uncertified bounds below the best upper bound "
         f"(statuses {', '.join(sorted({str(o.status) for o in weak}))})" if weak else
         f"gap {float(up - lo):.3g} too large")
-    statuses = {str(o.status) for o in opts}
-    status = SolverStatus.OPTIMAL if statuses == {"optimal"} else "/".join(sorted(statuses))
+    # one status: OPTIMAL if every solve was optimal, else the commonest other one
+    others = [SolverStatus(o.status) for o in opts if o.status != SolverStatus.OPTIMAL]
+    status = max(set(others), key=others.count) if others else SolverStatus.OPTIMAL
     return WidthOptimum(m, lo, up, certified, status, reason, "exact_search", best, count)
