@@ -10,7 +10,7 @@
   with ``t^2 |s_c X^T D_c r + G_c^T mu_c|^2 <= (n lam)^2`` for every cone give
   ``V(S) >= (2/n) t r.y - (1/n) t^2 |r|^2`` (weak duality, :func:`dual_bound`).
 
-Everything is passed explicitly: :func:`certify` takes the
+Everything is passed explicitly: :func:`certify_candidate` takes the
 :class:`~landscape.convex.backends.Candidate` (point, status, multipliers) as an argument.
 
 Examples
@@ -21,7 +21,7 @@ Examples
 >>> from landscape.convex.backends import region_candidate
 >>> st = ConeStructure(Dataset.from_arrays([[1, 0], [0, 1]], [1, 1]))
 >>> lam = Fraction(5, 18)
->>> opt = certify(st, lam, region_candidate(st, float(lam), (2,)), scale=Fraction(1))
+>>> opt = certify_candidate(st, lam, region_candidate(st, float(lam), (2,)), scale=Fraction(1))
 >>> opt.certified, opt.lower <= Fraction(73, 81) <= opt.upper   # u = (4/9, 0), V = 73/81
 (True, True)
 """
@@ -39,7 +39,7 @@ from ..results.status import SolverStatus
 from .dual import all_cones_dual, dyadic_rows, exact_cone_norm
 from .optimum import RegionOptimum
 
-__all__ = ["certify", "rational_point", "push_into_cone", "dual_bound", "solver_multipliers",
+__all__ = ["certify_candidate", "rational_point", "push_into_cone", "dual_bound", "solver_multipliers",
            "zero_network_value", "ZERO_REL"]
 
 #: candidate weights below this fraction of the largest (or of ``|y| / |X|_2``) are zero
@@ -165,7 +165,7 @@ def solver_multipliers(st, nlam, cand, rn, rden):
     return Ns, mus
 
 
-def certify(st, lam, cand, dual="cones", scale=None) -> RegionOptimum:
+def certify_candidate(st, lam, cand, dual="cones", scale=None) -> RegionOptimum:
     """Proven bounds on ``V(S)`` (``S = cand.cones``) from the candidate ``cand``.
 
     Parameters

@@ -41,7 +41,7 @@ from ..exact.linalg import fq_mat as _fq_mat, particular_solution as _particular
 from . import algorithms, dual
 from .backends import Candidate, check_solver, region_candidate
 from .balanced import network_loss
-from .certify import certify, zero_network_value
+from .certify import certify_candidate, zero_network_value
 from .interpolation import min_norm_interpolator
 from .optimum import Interpolator, RegionOptimum, WidthOptimum
 from .refine import refine_optimum
@@ -111,8 +111,8 @@ class RegionProgram(ConeStructure):
         return region_candidate(self, self.lamf, tuple(cones), solver or self.solver, faces)
 
     def certify(self, cand, dual="cones") -> RegionOptimum:
-        """Proven bounds from a candidate (:func:`landscape.convex.certify.certify`)."""
-        return certify(self, self.lam, cand, dual=dual, scale=self.gap_scale)
+        """Proven bounds from a candidate (:func:`landscape.convex.certify.certify_candidate`)."""
+        return certify_candidate(self, self.lam, cand, dual=dual, scale=self.gap_scale)
 
     def solve(self, cones, solver=None, faces=None) -> RegionOptimum:
         """Certified optimum of ``V(S)`` for the signed cones ``S = cones``.
