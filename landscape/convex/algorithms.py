@@ -138,8 +138,8 @@ def global_optimum(prog, max_iter=200, batch=None, verbose=False) -> RegionOptim
 
 
 def prune_exact(prog, opt) -> RegionOptimum:
-    """An optimum with linearly independent fitted columns, hence at most ``n`` used cones,
-    with the same exact residual and a certificate in the same bracket.
+    """An optimum with at most ``n`` used cones (linearly independent fitted columns), the
+    same exact residual and a certificate in the same bracket.
 
     Pruning (Pilanci & Ergen 2020; Mishkin & Pilanci 2023; docs/theory.md, section 9):
     scale the used weights, ``u_c -> alpha_c u_c`` with ``alpha_c >= 0``.  Each ``u_c``
@@ -154,11 +154,18 @@ def prune_exact(prog, opt) -> RegionOptimum:
 
     The pruned point's upper bound is recomputed exactly (its residual, the dual point and
     ``lower`` are those of ``opt``); the result is returned only if it is still certified
-    (:func:`~landscape.exact.arithmetic.gap_ok`), else ``opt`` itself.
+    (:func:`~landscape.exact.arithmetic.gap_ok`), else ``opt`` itself.  An optimum that
+    already uses at most ``n`` cones with clearly independent columns (float singular
+    values) is returned as it is, without the exact null-space computation.
     """
     used = opt.cones_used
     if not opt.certified or len(used) <= 1:
         return opt
+    if len(used) <= prog.n:  # already within the bound: prune only if the columns are dependent
+        F = np.column_stack([prog.A(c) @ opt.u[c] for c in used])
+        sv = np.linalg.svd(F, compute_uv=False)
+        if sv[-1] > 1e-6 * sv[0]:
+            return opt
     u = {c: list(opt.u_exact[c]) for c in used}
     cols = {}
     for c in used:  # v_c = s_c D_c X u_c, exactly
