@@ -68,3 +68,64 @@ def test_exact_data_dual_norm_matches_fractions():
     vec = [-sum(r[i] * rows[i][j] for i in range(3) if D[i])
            + sum(muq[i] * (1 if D[i] else -1) * rows[i][j] for i in range(3)) for j in range(2)]
     assert E.cone_vector_sq(D, -1, rn, rden, mu, kmu) == sum(v * v for v in vec)
+
+
+def test_gap_ok_scale():
+    # relative to max(|upper|, scale): a tiny value needs a bracket tiny at the given scale
+    assert gap_ok(0, Fraction(1, 10**13), scale=Fraction(1, 10**3))
+    assert not gap_ok(0, Fraction(1, 10**8), scale=Fraction(1, 10**4))
+    assert gap_ok(Fraction(10**6), Fraction(10**6) + Fraction(1, 10**4), scale=1)
+
+
+def _perturbed(prog, S, factor):
+    import dataclasses
+
+    cand = prog.candidate(prog.validate_cones(S))
+    return prog.certify(dataclasses.replace(cand, U=cand.U * factor, multipliers=None))
+
+
+def test_certification_does_not_depend_on_the_units_of_the_labels():
+    # (X, a y) with lam -> a lam has V -> a^2 V and the same minimisers up to the factor a:
+    # the verdict must not change with a (the old rule, gap <= 1e-9 (1 + |V|), certified any
+    # bracket once a^2 V was tiny)
+    from landscape.convex.program import RegionProgram
+    from landscape.data import Dataset
+
+    X = [[1, 0], [0, 1], [1, 1], [2, -1]]
+    y = [Fraction(1), Fraction(-1, 2), Fraction(3, 4), Fraction(1, 3)]
+    a = Fraction(1, 10**8)
+    one = RegionProgram(Dataset.from_arrays(X, y), Fraction(1, 20))
+    tiny = RegionProgram(Dataset.from_arrays(X, [a * v for v in y]), a / 20)
+    assert tiny.gap_scale == a * a * one.gap_scale
+    S = list(range(0, one.K, 3))
+    good, good_tiny = one.solve(S), tiny.solve(S)
+    assert good.certified and good_tiny.certified
+    assert abs(float(good_tiny.upper / (a * a)) - float(good.upper)) < 1e-9
+    bad, bad_tiny = _perturbed(one, S, 1.001), _perturbed(tiny, S, 1.001)
+    assert not bad.certified and not bad_tiny.certified
+    # ... which the old absolute rule would have called certified
+    assert bad_tiny.upper - bad_tiny.lower <= Fraction(1, 10**9) * (1 + bad_tiny.upper)
+
+
+def test_tiny_lam_is_certified_only_at_the_documented_scale():
+    # orthonormal data, lam = 1e-30: V* = sum over the sign groups of 2 lam |y_g| - n lam^2
+    # (docs/theory.md, section 6); a certified bracket contains it and is narrow at the
+    # scale |y|^2 / n; a perturbed candidate is not certified
+    import numpy as np
+
+    from landscape.convex.program import RegionProgram
+    from landscape.data import generate
+
+    ds = generate("orthonormal", n=4, d=4, seed=3)
+    lam = Fraction(1, 10**30)
+    prog = RegionProgram(ds, lam)
+    glob = prog.global_optimum()
+    yq = ds.y_exact
+    groups = [[v for v in yq if v > 0], [v for v in yq if v < 0]]
+    exact_lo = sum(2 * lam * float(np.sqrt(float(sum(v * v for v in g)))) - 4 * lam * lam for g in groups if g)
+    assert glob.lower <= Fraction(exact_lo) * (1 + Fraction(1, 10**6))
+    assert Fraction(exact_lo) * (1 - Fraction(1, 10**6)) <= glob.upper
+    if glob.certified:
+        assert glob.upper - glob.lower <= Fraction(1e-9) * max(glob.upper, prog.gap_scale)
+    S = glob.cones_used
+    assert not _perturbed(prog, S, 1.001).certified

@@ -1,4 +1,4 @@
-"""Certified V(S), V*, L*_m and the min-norm interpolator (landscape/convex.py)."""
+"""Certified V(S), V*, L*_m and the min-norm interpolator (landscape/convex/)."""
 
 import itertools
 import math
@@ -56,7 +56,7 @@ def test_global_matches_brute_force_over_supports(ds, lam):
 
 
 def test_orthonormal_closed_form():
-    # MATH.md 6: fitted values (1 - n lam/|y_+|)_+ y_+ on S+ and the same on S-
+    # docs/theory.md, section 6: fitted values (1 - n lam/|y_+|)_+ y_+ on S+ and the same on S-
     ds = generate("orthonormal", n=4, d=4, seed=3)
     lam = Fraction(1, 50)
     prog = RegionProgram(ds, lam)

@@ -1,6 +1,7 @@
-"""The fast paths of the convex engine against slow, obvious ones (landscape/convex.py):
+"""The fast paths of the convex engine against slow, obvious ones (landscape/convex/):
 batched dual screening, batched exact all-cones dual, solver multipliers, pruning."""
 
+import dataclasses
 from fractions import Fraction
 
 import numpy as np
@@ -87,12 +88,12 @@ def test_solver_multipliers_match_nnls_certificate():
     prog = RegionProgram(ds, "1/50")
     rng = np.random.default_rng(1)
     for _ in range(15):
-        S = prog._validate_cones(rng.choice(prog.K, 6, replace=False))
-        U, status = prog._candidate(S)
-        assert prog._last_dual is not None
-        fast = prog._certify(S, U, status, "clarabel")          # Clarabel's own multipliers
-        prog._last_dual = None
-        slow = prog._certify(S, U, status, "clarabel")          # NNLS multipliers
+        S = prog.validate_cones(rng.choice(prog.K, 6, replace=False))
+        cand = prog.candidate(S)
+        status = cand.status
+        assert cand.multipliers is not None
+        fast = prog.certify(cand)                                   # Clarabel's own multipliers
+        slow = prog.certify(dataclasses.replace(cand, multipliers=None))  # NNLS multipliers
         assert fast.upper == slow.upper
         assert fast.lower <= fast.upper and slow.lower <= slow.upper
         if status == "optimal":

@@ -1,5 +1,5 @@
 """Face programmes V_face(S, c -> F) and the zero threshold of the rational point
-(landscape/convex.py, RegionProgram.solve(..., faces=...))."""
+(landscape/convex/, RegionProgram.solve(..., faces=...))."""
 
 from fractions import Fraction
 
@@ -56,7 +56,7 @@ def test_interior_optimum_face_is_certifiably_larger():
     assert full.certified and full.cones_used == [c]
     for nb in ("011", "101", "110"):
         c2 = 2 * prog.cell_of_pattern(nb)
-        face = prog.solve_face([c], {c: c2})
+        face = prog.solve([c], faces={c: c2})
         assert face.certified
         _assert_on_face(prog, face, c, c2)
         assert face.lower > full.upper  # certifiably larger: no minimiser touches this facet
@@ -82,8 +82,6 @@ def test_bad_faces():
         prog.solve([c], faces={c: 2 * prog.cell_of_pattern("110") + 1})
     with pytest.raises(InputError, match="not in the support"):
         prog.solve([c], faces={c + 2: c})
-    with pytest.raises(InputError, match="needs at least one face"):
-        prog.solve_face([c], {})
 
 
 def test_zero_optimum_is_not_used():

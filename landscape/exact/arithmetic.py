@@ -1,4 +1,4 @@
-"""Exact rational certificates for the convex programmes ``V(S)`` (MATH.md section 3).
+"""Exact rational certificates for the convex programmes ``V(S)`` (docs/theory.md, section 3).
 
 A solver returns floating-point *candidates*.  This module turns candidates into proven
 bounds using exact integer/rational arithmetic only:
@@ -24,14 +24,13 @@ Examples
 (True, True)
 >>> sign_p_plus_q_sqrt(Fraction(-3), Fraction(2), Fraction(2))   # -3 + 2 sqrt 2 < 0
 -1
->>> CertifiedValue(Fraction(1), Fraction(1), True, "optimal", "").gap
-Fraction(0, 1)
+>>> gap_ok(Fraction(1), Fraction(1) + Fraction(1, 10**10))
+True
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
@@ -39,17 +38,19 @@ import numpy as np
 
 __all__ = [
     "GAP_TOL",
-    "CertifiedValue",
     "sqrt_bounds",
     "sqrt_upper",
-    "sqrt_lower",
+    "isqrt_ceil",
+    "round_up",
+    "round_down",
     "sign_p_plus_q_sqrt",
     "to_grid",
     "ExactData",
     "gap_ok",
 ]
 
-#: relative gap ``upper - lower <= GAP_TOL * (1 + |upper|)`` required to call a value certified
+#: relative gap ``upper - lower <= GAP_TOL * max(|upper|, scale)`` required to call a value
+#: certified (:func:`gap_ok`)
 GAP_TOL = 1e-9
 
 
@@ -58,9 +59,32 @@ GAP_TOL = 1e-9
 # ---------------------------------------------------------------------------
 
 
-def _isqrt_ceil(N: int) -> int:
+def isqrt_ceil(N: int) -> int:
+    """``ceil(sqrt(N))`` for a non-negative integer ``N``.
+
+    >>> isqrt_ceil(9), isqrt_ceil(10)
+    (3, 4)
+    """
     s = math.isqrt(N)
     return s if s * s == N else s + 1
+
+
+def round_up(q: Fraction, bits: int) -> Fraction:
+    """A rational ``>= q`` with denominator ``2^bits`` (keeps certificates short).
+
+    >>> round_up(Fraction(1, 3), 4)
+    Fraction(3, 8)
+    """
+    return Fraction(-((-q.numerator << bits) // q.denominator), 1 << bits)
+
+
+def round_down(q: Fraction, bits: int) -> Fraction:
+    """A rational ``<= q`` with denominator ``2^bits``.
+
+    >>> round_down(Fraction(1, 3), 4)
+    Fraction(5, 16)
+    """
+    return Fraction((q.numerator << bits) // q.denominator, 1 << bits)
 
 
 def sqrt_bounds(q, bits: int = 64) -> tuple:
@@ -91,11 +115,6 @@ def sqrt_bounds(q, bits: int = 64) -> tuple:
 def sqrt_upper(q, bits: int = 64) -> Fraction:
     """A rational ``>= sqrt(q)``, tight to about ``2^-bits`` relative."""
     return sqrt_bounds(q, bits)[1]
-
-
-def sqrt_lower(q, bits: int = 64) -> Fraction:
-    """A rational ``<= sqrt(q)``, tight to about ``2^-bits`` relative."""
-    return sqrt_bounds(q, bits)[0]
 
 
 def sign_p_plus_q_sqrt(p, q, s) -> int:
@@ -140,33 +159,22 @@ def to_grid(x, rel_bits: int = 60) -> tuple:
     return [int(v) for v in scaled], k
 
 
-def gap_ok(lower, upper, tol: float = GAP_TOL) -> bool:
-    """``upper - lower <= tol * (1 + |upper|)``, decided exactly."""
-    lower, upper = Fraction(lower), Fraction(upper)
-    return upper - lower <= Fraction(tol) * (1 + abs(upper))
+def gap_ok(lower, upper, tol: float = GAP_TOL, scale=1) -> bool:
+    """``upper - lower <= tol * max(|upper|, scale)``, decided exactly.
 
+    A relative gap, with ``scale`` the size below which ``|V|`` counts as that size: the
+    convex programmes pass ``scale = |y|^2 / n`` (the loss of the zero network, an upper
+    bound on every ``V(S)``), so a value is certified when its bracket is ``tol`` relative
+    to the larger of the value and the problem's own scale -- not to the number 1, which
+    would make any bracket of a problem with tiny labels "certified".  A tiny value (tiny
+    ``lam``) is certified only with a bracket narrower than ``tol |y|^2 / n``; what that
+    bracket does not resolve is not claimed.
 
-@dataclass(frozen=True)
-class CertifiedValue:
-    """Proven bounds ``lower <= value <= upper`` (exact rationals) plus a verdict.
-
-    ``certified`` is True only if the solver reported an optimal status *and* the exact
-    gap meets :data:`GAP_TOL`; ``reason`` explains a False.
+    >>> gap_ok(1, 1 + Fraction(1, 10**10)), gap_ok(0, Fraction(1, 10**8), scale=Fraction(1, 10**4))
+    (True, False)
     """
-
-    lower: Fraction
-    upper: Fraction
-    certified: bool
-    status: str
-    reason: str = ""
-
-    @property
-    def gap(self) -> Fraction:
-        return self.upper - self.lower
-
-    def to_json_obj(self) -> dict:
-        return {"lower": self.lower, "upper": self.upper, "gap": float(self.gap),
-                "certified": self.certified, "status": self.status, "reason": self.reason}
+    lower, upper, scale = Fraction(lower), Fraction(upper), Fraction(scale)
+    return upper - lower <= Fraction(tol) * max(abs(upper), scale)
 
 
 # ---------------------------------------------------------------------------
@@ -212,6 +220,7 @@ class ExactData:
         self.dy = _lcm_den(ys)
         self.yn = [int(v * self.dy) for v in ys]
         self.y = ys
+        self.Xl = self.Xn.tolist()  # nested Python ints, for the inner loops below
         self.zero_rows = np.array([all(v == 0 for v in r) for r in self.Xn.tolist()], dtype=bool)
 
     # -- primal ------------------------------------------------------------------
@@ -220,9 +229,7 @@ class ExactData:
         over the denominator ``den`` (default ``2^k``); returns ``(fn, fden)`` with
         ``f = fn / fden``."""
         fn = [0] * self.n
-        if not hasattr(self, "_Xl"):
-            self._Xl = self.Xn.tolist()
-        Xl = self._Xl
+        Xl = self.Xl
         for D, s, u in zip(cones_D, cones_s, U):
             if not any(u):
                 continue
@@ -252,7 +259,7 @@ class ExactData:
 
         Returns a Fraction.
         """
-        Xl = self.Xn.tolist()
+        Xl = self.Xl
         dim = self.dim
         acc = [0] * dim
         for i in range(self.n):

@@ -1,0 +1,256 @@
+"""Result records of the convex programmes: exact values, with float views on request
+(docs/theory.md, section 3).
+
+A :class:`RegionOptimum` holds only exact data: the proven bounds ``lower <= V(S) <=
+upper``, the rational primal point behind ``upper`` and the exact residual.  Its float
+views (``value``, ``u``, ``residual``, ``fitted``, ``network``) are derived from them.
+:class:`WidthOptimum` records ``L*_m`` and how it was proved, :class:`Interpolator` the
+certified min-norm interpolator.
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> opt = RegionOptimum((0,), Fraction(1, 3), Fraction(1, 3), True, "optimal", "",
+...                     {0: (Fraction(1, 2), Fraction(0))}, {}, (Fraction(1, 2),), (Fraction(1, 2),),
+...                     "clarabel", Fraction(1, 10))
+>>> opt.value, opt.cones_used, opt.support_size, opt.u[0].tolist()
+(0.3333333333333333, [0], 1, [0.5, 0.0])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
+
+import numpy as np
+
+from .balanced import balanced_network
+
+__all__ = ["RegionOptimum", "WidthOptimum", "Interpolator"]
+
+
+def _floats(q):
+    return np.array([float(v) for v in q], dtype=float)
+
+
+@dataclass
+class RegionOptimum:
+    """Certified optimum of ``V(S)`` for one set of signed cones.
+
+    Attributes
+    ----------
+    cones : tuple of int
+        The set ``S``.
+    lower, upper : Fraction
+        Proven bounds ``lower <= V(S) <= upper``.
+    certified : bool
+        Optimal solver status and exact gap within
+        :data:`~landscape.exact.arithmetic.GAP_TOL` (:func:`~landscape.exact.arithmetic.gap_ok`
+        at the scale of the zero network, ``|y|^2 / n``).
+    status : SolverStatus
+        The candidate's status.
+    reason : str
+        Why ``certified`` is False (empty otherwise).
+    u_exact : dict
+        cone -> tuple of Fraction, the rational primal point behind ``upper`` (every cone
+        of ``S``; zero for unused cones).
+    mu : dict
+        cone -> float multipliers ``mu_c`` (over the n rows) of the dual certificate.
+    residual_exact, fitted_exact : tuple of Fraction
+        ``r = y - f`` and ``f`` at the rational point.
+    solver : str
+    lam : Fraction
+    dual_scale : Fraction
+        The dual point of the lower bound is ``dual_scale`` times the dual residual
+        (:attr:`dual_point`).
+    method : str
+        ``"direct"``, ``"all_cones"`` or ``"cone_generation"`` (for ``V*``).
+    iterations : int
+    faces : dict
+        ``{c: c2}`` for a face programme (``u_c`` restricted to the facet shared with the
+        neighbouring cone ``c2``, :meth:`RegionProgram.solve`); empty for ``V(S)``.
+    pruned_from : int or None
+        For a pruned optimum (:func:`~landscape.convex.algorithms.prune_exact`), the number
+        of cones the optimum used before pruning.
+    dual_residual_exact : tuple of Fraction or None
+        The residual whose multiple ``dual_scale * r`` proves ``lower``, when it is not
+        :attr:`residual_exact` (an optimum pruned by re-solving keeps the dual certificate
+        of the unpruned one).
+    """
+
+    cones: tuple
+    lower: Fraction
+    upper: Fraction
+    certified: bool
+    status: str
+    reason: str
+    u_exact: dict
+    mu: dict
+    residual_exact: tuple
+    fitted_exact: tuple
+    solver: str
+    lam: Fraction
+    dual_scale: Fraction = Fraction(1)
+    method: str = "direct"
+    iterations: int = 1
+    faces: dict = field(default_factory=dict)
+    pruned_from: int = None
+    dual_residual_exact: tuple = None
+
+    @property
+    def value(self) -> float:
+        """Float view of ``upper`` (the objective of the rational point)."""
+        return float(self.upper)
+
+    @property
+    def dual_point(self) -> np.ndarray:
+        """Float view of the dual point ``dual_scale * r`` behind ``lower``."""
+        r = self.dual_residual_exact if self.dual_residual_exact is not None else self.residual_exact
+        return float(self.dual_scale) * _floats(r)
+
+    @property
+    def gap(self) -> Fraction:
+        return self.upper - self.lower
+
+    @cached_property
+    def u(self) -> dict:
+        """cone -> float vector ``u_c`` (view of :attr:`u_exact`)."""
+        return {c: _floats(v) for c, v in self.u_exact.items()}
+
+    @cached_property
+    def residual(self) -> np.ndarray:
+        """Float view of :attr:`residual_exact`."""
+        return _floats(self.residual_exact)
+
+    @cached_property
+    def fitted(self) -> np.ndarray:
+        """Float view of :attr:`fitted_exact`."""
+        return _floats(self.fitted_exact)
+
+    @property
+    def cones_used(self) -> list:
+        """Cones with ``u_c != 0`` (exactly, at the rational point)."""
+        return [c for c in self.cones if any(v != 0 for v in self.u_exact.get(c, ()))]
+
+    @property
+    def support_size(self) -> int:
+        """The number of used cones (neurons of the balanced network)."""
+        return len(self.cones_used)
+
+    @property
+    def network(self):
+        """Balanced network ``(a, W)`` (numpy), one neuron per used cone."""
+        dim = len(next(iter(self.u_exact.values()))) if self.u_exact else 0
+        return balanced_network({c: self.u[c] for c in self.cones_used}, dim)
+
+    def to_json_obj(self) -> dict:
+        a, W = self.network
+        obj = {
+            "value": self.value,
+            "lower": self.lower,
+            "upper": self.upper,
+            "gap": float(self.upper - self.lower),
+            "certified": self.certified,
+            "status": self.status,
+            "reason": self.reason,
+            "lam": self.lam,
+            "network": {"a": a.tolist(), "W": W.tolist()},
+            "residual": self.residual.tolist(),
+            "cones": list(self.cones) if len(self.cones) <= 1000 else None,
+            "cones_used": self.cones_used,
+            "support_size": self.support_size,
+            "u": {str(c): self.u[c].tolist() for c in self.cones_used},
+            "solver": self.solver,
+            "method": self.method,
+            "faces": {str(c): c2 for c, c2 in self.faces.items()},
+        }
+        if self.pruned_from is not None:
+            obj["pruned_from"] = self.pruned_from
+        return obj
+
+
+class WidthOptimum:
+    """``L*_m = min_{|S| <= m} V(S)`` with proven bounds and how it was obtained.
+
+    ``method`` is ``"equals_global"`` (``m`` is at least the support size of a certified
+    (pruned) convex optimum, so ``L*_m = V*``, docs/theory.md, section 3) or
+    ``"exact_search"`` (every support of size ``min(m, K)`` was solved and certified; ``V``
+    is monotone in ``S``).  Other attributes (``network``, ``residual``, ``cones_used``,
+    ...) are those of ``best``, the optimum attaining ``upper``.
+
+    ``WidthOptimum(m, lower, upper, certified, status, reason, method, best, programs)``;
+    the older call with a float ``value`` after ``m`` is still accepted (the value is then
+    ignored: it is always ``float(upper)``).
+    """
+
+    __slots__ = ("m", "lower", "upper", "certified", "status", "reason", "method", "best", "programs")
+
+    def __init__(self, m, *args):
+        if len(args) == 9:  # legacy (m, value, lower, upper, ...): value is derived
+            args = args[1:]
+        (self.lower, self.upper, self.certified, self.status, self.reason, self.method,
+         self.best, self.programs) = args
+        self.m = m
+
+    @property
+    def value(self) -> float:
+        return float(self.upper)
+
+    def __getattr__(self, name):  # delegate network, residual, cones_used, ... to best
+        if name in WidthOptimum.__slots__:
+            raise AttributeError(name)
+        return getattr(self.best, name)
+
+    def to_json_obj(self) -> dict:
+        obj = self.best.to_json_obj()
+        obj.update({"value": self.value, "lower": self.lower, "upper": self.upper,
+                    "gap": float(self.upper - self.lower), "certified": self.certified,
+                    "status": self.status, "reason": self.reason, "width": self.m,
+                    "method": self.method, "programs_solved": self.programs})
+        return obj
+
+
+@dataclass
+class Interpolator:
+    """Certified min-norm interpolator ``min sum_c |u_c|`` s.t. exact fit (lam -> 0).
+
+    ``lower`` and ``upper`` bound ``|theta|^2 = 2 sum |u_c|`` of the balanced network
+    exactly (``upper`` is 0 when no exact interpolant was found: then ``u_exact`` is
+    empty).  ``rank`` is the exact rank of the matrix of neuron directions.
+    """
+
+    lower: Fraction
+    upper: Fraction
+    certified: bool
+    status: str
+    reason: str
+    rank: int
+    u_exact: dict
+    solver: str = "clarabel"
+
+    @property
+    def norm_sq(self) -> float:
+        """Float view of ``upper`` (nan without an exact interpolant)."""
+        return float(self.upper) if self.u_exact else float("nan")
+
+    @cached_property
+    def u(self) -> dict:
+        return {c: _floats(v) for c, v in self.u_exact.items()}
+
+    @property
+    def cones_used(self):
+        return sorted(self.u_exact)
+
+    @property
+    def network(self):
+        dim = len(next(iter(self.u_exact.values()))) if self.u_exact else 0
+        return balanced_network({c: self.u[c] for c in self.cones_used}, dim)
+
+    def to_json_obj(self):
+        a, W = self.network
+        return {"norm_sq": self.norm_sq, "lower": self.lower, "upper": self.upper,
+                "gap": float(self.upper - self.lower), "certified": self.certified,
+                "status": self.status, "reason": self.reason, "rank": self.rank,
+                "network": {"a": a.tolist(), "W": W.tolist()}, "cones_used": self.cones_used,
+                "solver": self.solver}
