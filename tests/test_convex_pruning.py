@@ -4,6 +4,7 @@ in the original bracket, with linearly independent fitted columns, hence at most
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from landscape.convex.algorithms import prune_exact
@@ -106,3 +107,22 @@ def test_dual_point_of_a_pruned_optimum_proves_its_lower_bound():
     assert abs(lower - float(glob.lower)) <= 1e-12 * (1 + abs(lower))
     # and r satisfies the all-cones dual condition up to rounding
     assert not prog.scan(r, tol=1e-7)
+
+
+@pytest.mark.parametrize("n", [3, 4, 5, 6, 7])
+def test_orthogonal_optimum_is_certified_with_one_neuron_per_sign(n):
+    """On X = I_n with labels of both signs every closed cell containing the optimal positive
+    direction (all patterns containing S+) can carry it, so an interior-point solver spreads
+    the neuron over 2^(n - |S+|) cones and loses accuracy.  The certified optimum must still
+    come out, pruned to one neuron per sign, with the closed form of docs/theory.md,
+    section 6: V* = sum over signs of 2 lam |y_s| - n lam^2 (both |y_s| > n lam here)."""
+    import math
+
+    lam = Fraction(1, 100)
+    y = [1 if i % 2 == 0 else -1 for i in range(n)]
+    ds = Dataset.from_arrays([[int(i == j) for j in range(n)] for i in range(n)], y)
+    opt = RegionProgram(ds, lam).global_optimum()
+    assert opt.certified, opt.reason
+    assert opt.support_size == 2
+    closed = sum(2 * float(lam) * math.sqrt(k) - n * float(lam) ** 2 for k in ((n + 1) // 2, n // 2))
+    assert float(opt.lower) - 1e-12 <= closed <= float(opt.upper) + 1e-12

@@ -46,6 +46,42 @@ def _used(cones, U, floor=0.0):
     return tuple(c for c, v in zip(cones, norms) if v > _USED_REL * top)
 
 
+def _one_cone_per_direction(cones, U, cos_tol=1e-7):
+    """The used cones, keeping one cone (the heaviest) for each direction of ``u_c`` and sign.
+
+    An interior-point solver splits a neuron lying on a face shared by several closed cells
+    between all of their cones; every one of those cones can carry the whole neuron, and the
+    programme on one cone per direction is far better conditioned.  A heuristic for the
+    candidate only: the result is certified afresh.
+    """
+    U = np.asarray(U, dtype=float).reshape(len(cones), -1)
+    kept = []  # (sign, unit direction, cone)
+    for i in sorted(range(len(cones)), key=lambda i: -float(np.linalg.norm(U[i]))):
+        c = cones[i]
+        if c not in _used(cones, U):
+            continue
+        unit = U[i] / np.linalg.norm(U[i])
+        if not any(s == cone_sign(c) and float(unit @ v) > 1 - cos_tol for s, v, _ in kept):
+            kept.append((cone_sign(c), unit, c))
+    return tuple(sorted(c for _, _, c in kept))
+
+
+def _recertify_by_direction(prog, cand, opt) -> RegionOptimum:
+    """If ``opt`` (the all-cones certificate of ``cand``) is not certified, re-solve on one
+    cone per direction (:func:`_one_cone_per_direction`) and keep the tighter certificate."""
+    if opt.certified or not cand.status.usable:
+        return opt
+    reduced = _one_cone_per_direction(cand.cones, cand.U)
+    if not reduced or len(reduced) >= len(_used(cand.cones, cand.U)):
+        return opt
+    sub = prog.candidate(reduced)
+    if not sub.status.usable:
+        return opt
+    opt2 = prog.certify(sub, dual="all")
+    better = (opt2.certified, -(opt2.upper - opt2.lower)) > (opt.certified, -(opt.upper - opt.lower))
+    return opt2 if better else opt
+
+
 def solve_region(prog, cones, solver=None, faces=None) -> RegionOptimum:
     """Certified ``V(S)`` (see :meth:`RegionProgram.solve`).
 
@@ -97,6 +133,7 @@ def global_optimum(prog, max_iter=200, batch=None, verbose=False) -> RegionOptim
                 opt2 = prog.certify(sub, dual="all")
                 if opt2.upper - opt2.lower < opt.upper - opt.lower:
                     opt = opt2
+        opt = _recertify_by_direction(prog, cand, opt)
         opt.method = "all_cones"
         return prune_greedy(prog, prune_exact(prog, opt))
     batch = batch or max(5, prog.n)
@@ -131,7 +168,7 @@ def global_optimum(prog, max_iter=200, batch=None, verbose=False) -> RegionOptim
             sub = prog.candidate(used)
             if sub.status == SolverStatus.OPTIMAL:
                 cand = sub
-    opt = prog.certify(cand, dual="all")
+    opt = _recertify_by_direction(prog, cand, prog.certify(cand, dual="all"))
     opt.method = "cone_generation"
     opt.iterations = it
     return prune_greedy(prog, prune_exact(prog, opt))
