@@ -436,27 +436,78 @@ def _add_analyse(sub):
     p.add_argument("--lam", type=_rational, required=True, help="weight decay (exact: decimal or p/q), > 0")
     p.add_argument("--width", type=_width_list, required=True, help="comma-separated widths, e.g. 1,2,4,8")
     p.add_argument("--measure", choices=["uniform", "gaussian"], default="uniform")
-    p.add_argument("--samples", type=_positive_int, help="sample this many regions per width when exact mode is too large")
+    p.add_argument("--samples", type=_positive_int,
+                   help="sample this many regions per width for every proportion that cannot be exact")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eps", type=_rational, default=Fraction(1, 100),
                    help="report the smallest m with P_global >= 1 - eps (default 1/100)")
     p.add_argument("--max-supports", type=_positive_int, default=DEFAULT_MAX_SUPPORTS,
-                   help=f"limit on supports solved for exact answers (default {DEFAULT_MAX_SUPPORTS:,})")
+                   help=f"limit on supports solved for exact answers, and on the solves of the branch and bound "
+                        f"for L*_m (default {DEFAULT_MAX_SUPPORTS:,})")
     p.add_argument("--out", dest="out_dir", metavar="DIR", help="write summary.json and summary.csv here")
+    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="progress bar on stderr (auto: when stderr is a terminal)")
     p.set_defaults(handler=_cmd_analyse)
 
 
+#: library keyword arguments named in size refusals -> the analyse flags that set them
+_ANALYSE_FLAGS = {"max_supports": "--max-supports", "samples=N": "--samples N"}
+
+
+def _analyse_flags(text):
+    for keyword, flag in _ANALYSE_FLAGS.items():
+        text = text.replace(keyword, flag)
+    return text
+
+
 def _cmd_analyse(args):
-    from .regions.landscape import analyse, summary_files, text_table
+    from .errors import TooLargeError
+    from .regions.landscape import analyse
+    from .regions.render import row_line, summary_files, table_footer, table_header
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")
     ds = load_data(args)
-    result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
-                     max_supports=args.max_supports, eps=args.eps)
+    show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    bar = {}
+    started = []
+
+    def on_width(m, estimate):
+        if not started:  # the header, once the global optimum is known
+            print(table_header(), flush=True)
+            started.append(True)
+        if show:
+            from tqdm import tqdm
+
+            bar["bar"] = tqdm(total=estimate or None, desc=f"width {m}", unit="solve", file=sys.stderr,
+                              dynamic_ncols=True, leave=False)
+
+    def on_solve():
+        if "bar" in bar:
+            bar["bar"].update(1)
+
+    def on_row(row):
+        if "bar" in bar:
+            bar.pop("bar").close()
+        if not started:
+            print(table_header(), flush=True)
+            started.append(True)
+        if row.reason:
+            row.reason = _analyse_flags(row.reason)
+        print(row_line(row), flush=True)
+
+    try:
+        result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
+                         max_supports=args.max_supports, eps=args.eps, on_row=on_row, on_width=on_width,
+                         on_solve=on_solve)
+    except TooLargeError as exc:
+        raise InputError(_analyse_flags(str(exc))) from None
+    finally:
+        if "bar" in bar:
+            bar.pop("bar").close()
     if args.out_dir:
         summary_files(result, args.out_dir)
-    return text_table(result)
+    return table_footer(result)
 
 
 def _add_counterexample(sub):

@@ -66,7 +66,7 @@ to a global one; at width 2 two neurons that both serve the positive label are t
 >>> ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, -1])
 >>> rg = region_graph(ds, "1/10", 1)
 >>> path = rg.descent_path((0,))          # the lone neuron grows in another cone
->>> rg.number_of_nodes(), rg.is_benign(), len(path), rg.classes[path[-1]].klass
+>>> rg.number_of_nodes(), rg.is_benign(), len(path), str(rg.classes[path[-1]].klass)
 (8, True, 2, 'global')
 >>> rg = region_graph(ds, "1/10", 2)
 >>> rg.number_of_nodes(), rg.is_benign(), rg.benign_share("uniform") < 1
@@ -524,7 +524,7 @@ def _node_attrs(sc, pu, pg):
     return {
         "cones": support_label(sc.cones),
         "size": len(sc.cones),
-        "klass": sc.klass,
+        "klass": str(sc.klass),
         "V": float((sc.lower + sc.upper) / 2),
         "V_lower": str(sc.lower),
         "V_upper": str(sc.upper),
