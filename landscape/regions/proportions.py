@@ -84,7 +84,7 @@ class Proportions:
     def value(self, x, m, closed=None):
         """Wrap a raw sum as an exact or approximate proportion."""
         if self.measure.exact:
-            return ExactProportion(x, closed)
+            return ExactProportion(x, closed_form=closed)
         return ApproxProportion.from_measure(x, self.measure, m)
 
     def prob(self, cones, m):

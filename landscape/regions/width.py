@@ -48,7 +48,7 @@ from .dual import dual_point
 __all__ = ["width_optimum", "greedy_incumbent", "EXHAUSTIVE_LIMIT"]
 
 #: supports of size m up to which L*_m is found by solving every one of them
-EXHAUSTIVE_LIMIT = 2000
+EXHAUSTIVE_LIMIT = 5000
 
 
 def width_optimum(cache: SolveCache, m, glob, groups=None, max_supports=30_000,

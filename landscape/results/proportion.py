@@ -51,7 +51,8 @@ class ExactProportion(Fraction):
 
     Parameters
     ----------
-    value : Fraction, int or text
+    numerator, denominator
+        As for :class:`~fractions.Fraction` (``ExactProportion("3/8")``, ``ExactProportion(3, 8)``).
     closed_form : str, optional
         A sympy expression in ``m`` that equals the proportion at every width it is
         stated for.
@@ -59,8 +60,8 @@ class ExactProportion(Fraction):
 
     __slots__ = ("closed_form",)
 
-    def __new__(cls, value=0, closed_form=None):
-        self = super().__new__(cls, value)
+    def __new__(cls, numerator=0, denominator=None, *, closed_form=None):
+        self = super().__new__(cls, numerator, denominator)
         self.closed_form = closed_form
         return self
 
