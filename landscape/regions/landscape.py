@@ -56,7 +56,7 @@ from ..geometry.measures import gaussian_measure, uniform_measure
 from ..results.proportion import ExactProportion, render_proportion
 from .cache import SolveCache, certified_tol
 from .classify import Classifier, SupportClass
-from .dual import active_cones, direction_groups, dual_point, global_upset
+from .dual import active_cones, direction_groups, global_upset
 from .proportions import Proportions
 from .sampling import sample_width
 from .width import width_optimum
@@ -192,9 +192,6 @@ class Landscape:
         return max(1, len(groups) if groups is not None else len(self.glob.cones_used))
 
     # -- the dual analysis of the convex optimum -------------------------------------
-    def _dual_point(self, opt):
-        return dual_point(self.prog, opt)
-
     def active_cones(self):
         """Cones that may carry a convex optimum (:func:`~landscape.regions.dual.active_cones`)."""
         if self._active is None:
@@ -217,9 +214,6 @@ class Landscape:
     def classify(self, cones, m):
         """Classify the regions of width ``m`` with support ``cones`` (a SupportClass)."""
         return self.classifier.classify(cones, m)
-
-    def _stationary(self, opt, m):
-        return self.classifier.stationary(opt, m)
 
     # -- proportions -------------------------------------------------------------
     def _prob(self, cones, m):

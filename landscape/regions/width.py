@@ -48,7 +48,7 @@ from .dual import dual_point
 __all__ = ["width_optimum", "greedy_incumbent", "EXHAUSTIVE_LIMIT"]
 
 #: supports of size m up to which L*_m is found by solving every one of them
-EXHAUSTIVE_LIMIT = 5000
+EXHAUSTIVE_LIMIT = 256
 
 
 def width_optimum(cache: SolveCache, m, glob, groups=None, max_supports=30_000,
@@ -131,45 +131,67 @@ def greedy_incumbent(cache: SolveCache, size, glob, order=None, max_swaps=2000):
     return best
 
 
+def _significant(opt, rel=1e-6):
+    """Cones of ``opt`` whose ``|u_c|`` exceeds ``rel`` times the largest, largest first."""
+    norms = {c: float(np.linalg.norm(opt.u[c])) for c in opt.cones if c in opt.u}
+    top = max(norms.values(), default=0.0)
+    return sorted((c for c, v in norms.items() if top > 0 and v > rel * top), key=lambda c: -norms[c])
+
+
 def _branch_and_bound(cache, m, size, glob, max_supports):
+    """Depth-first branch and bound over (cones in, cones out).
+
+    A node ``(I, O)`` stands for the supports of ``size`` cones that contain ``I`` and avoid
+    ``O``; ``V(R)`` over the cones ``R`` not in ``O`` is its certified lower bound (``V`` is
+    monotone).  If the minimiser of ``V(R)`` uses, with ``I``, at most ``size`` cones, the
+    support ``S*`` of those cones attains it and the node is closed; otherwise the search
+    branches on the cone of the minimiser with the largest ``|u_c|`` (in ``I``, then out).
+    """
     prog = cache.prog
     order = _priority(prog, glob)
-    K = len(order)
     start = cache.solves
     best = greedy_incumbent(cache, size, glob, order)
     cut = lambda lower: lower >= best.upper - certified_tol(best.upper) / 2  # noqa: E731
-    closed_low = best.lower  # least proven lower bound over every closed branch
-    # a node: (chosen cones, next position in order); it covers the supports that add
-    # size - len(chosen) cones from order[pos:]
-    stack = [((), 0, glob.lower)]
+    closed_low = best.lower  # least proven lower bound over every closed node
+    stack = [((), frozenset(), glob.lower)]
     open_low = None
     while stack:
         if cache.solves - start > max_supports:
             open_low = min(b for _, _, b in stack)
             break
-        I, pos, bound = stack.pop()
+        I, O, bound = stack.pop()
         if cut(bound):
             closed_low = min(closed_low, bound)
             continue
-        need = size - len(I)
-        left = K - pos
-        if need == 0 or left == need:
-            leaf = cache.V(I if need == 0 else I + tuple(order[pos:]))
+        R = [c for c in order if c not in O]
+        if len(I) == size or len(R) <= size:
+            leaf = cache.V(I if len(I) == size else R)
             if leaf.status in USABLE and leaf.upper < best.upper:
                 best = leaf
-            closed_low = min(closed_low, leaf.lower)
+            closed_low = min(closed_low, leaf.lower if leaf.status in USABLE else bound)
+            if leaf.status not in USABLE:  # no proven bound from this leaf: the proof fails honestly
+                closed_low = min(closed_low, bound)
             continue
-        # exclude order[pos]: the cones still usable are I and order[pos + 1:]
-        rest = I + tuple(order[pos + 1:])
-        opt = cache.V(rest)
-        if opt.status not in USABLE:
-            stack.append((I, pos + 1, bound))
-        elif cut(opt.lower):
-            closed_low = min(closed_low, opt.lower)
-        else:
-            stack.append((I, pos + 1, max(bound, opt.lower)))
-        # include order[pos] (explored first: it finds good supports early)
-        stack.append((I + (order[pos],), pos + 1, bound))
+        opt = cache.V(R)
+        lower = max(bound, opt.lower) if opt.status in USABLE else bound
+        if cut(lower):
+            closed_low = min(closed_low, lower)
+            continue
+        used = _significant(opt) if opt.status in USABLE else []
+        star = list(I) + [c for c in used if c not in I]
+        if len(star) <= size:
+            # pad with cones of R so that the support has `size` cones (V only falls)
+            star += [c for c in R if c not in star][: size - len(star)]
+            leaf = cache.V(star)
+            if leaf.status in USABLE and leaf.upper < best.upper:
+                best = leaf
+            if leaf.status in USABLE and leaf.upper - lower <= certified_tol(leaf.upper) / 2:
+                closed_low = min(closed_low, lower)
+                continue
+        free = [c for c in used if c not in I] or [c for c in R if c not in I]
+        c = free[0]
+        stack.append((I, O | {c}, lower))  # c out
+        stack.append((I + (c,), O, lower))  # c in (explored first)
     lower = closed_low if open_low is None else min(closed_low, open_low)
     lower = min(lower, best.upper)
     programs = cache.solves - start
