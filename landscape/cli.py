@@ -447,6 +447,8 @@ def _add_analyse(sub):
     p.add_argument("--out", dest="out_dir", metavar="DIR", help="write summary.json and summary.csv here")
     p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                    help="progress bar on stderr (auto: when stderr is a terminal)")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="table: rows printed as each width finishes; json: the summary.json object at the end")
     p.set_defaults(handler=_cmd_analyse)
 
 
@@ -463,19 +465,23 @@ def _analyse_flags(text):
 def _cmd_analyse(args):
     from .errors import TooLargeError
     from .regions.landscape import analyse
-    from .regions.render import row_line, summary_files, table_footer, table_header
+    from .regions.render import row_line, summary_files, summary_obj, table_footer, table_header
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")
     ds = load_data(args)
     show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    table = args.format == "table"
     bar = {}
-    started = []
+    started = [not table]  # json: no header and no rows until the end
+
+    def header():  # once, when the global optimum is known
+        if not started[0]:
+            print(table_header(), flush=True)
+            started[0] = True
 
     def on_width(m, estimate):
-        if not started:  # the header, once the global optimum is known
-            print(table_header(), flush=True)
-            started.append(True)
+        header()
         if show:
             from tqdm import tqdm
 
@@ -486,15 +492,16 @@ def _cmd_analyse(args):
         if "bar" in bar:
             bar["bar"].update(1)
 
-    def on_row(row):
+    def on_row(row, partial):
         if "bar" in bar:
             bar.pop("bar").close()
-        if not started:
-            print(table_header(), flush=True)
-            started.append(True)
+        header()
         if row.reason:
             row.reason = _analyse_flags(row.reason)
-        print(row_line(row), flush=True)
+        if table:
+            print(row_line(row), flush=True)
+        if args.out_dir:  # the rows finished so far, rewritten as each one finishes
+            summary_files(partial, args.out_dir)
 
     try:
         result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
@@ -507,7 +514,7 @@ def _cmd_analyse(args):
             bar.pop("bar").close()
     if args.out_dir:
         summary_files(result, args.out_dir)
-    return table_footer(result)
+    return table_footer(result) if table else dumps(summary_obj(result))
 
 
 def _add_counterexample(sub):

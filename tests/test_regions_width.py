@@ -98,7 +98,7 @@ def test_zero_network_optimum_is_global_everywhere():
 def test_a_refused_width_is_reported_while_the_others_run():
     ds = generate("relu-teacher", n=4, d=3, seed=0)
     seen = []
-    result = analyse(ds, "1/100", [1, 10], max_supports=1000, on_row=seen.append)
+    result = analyse(ds, "1/100", [1, 10], max_supports=1000, on_row=lambda row, partial: seen.append(row))
     r1, r10 = result["rows"]
     assert [r.m for r in seen] == [1, 10]
     assert r1.reason is None and isinstance(r1.P_global, ExactProportion)

@@ -337,7 +337,8 @@ def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_suppor
     Parameters
     ----------
     on_row : callable, optional
-        ``on_row(row)`` as soon as each :class:`WidthRow` is finished.
+        ``on_row(row, partial)`` as soon as each :class:`WidthRow` is finished; ``partial``
+        is the result so far (its ``smallest_width["m"]`` is None until the end).
     on_width : callable, optional
         ``on_width(m, estimate)`` before width ``m`` starts, with a rough estimate of the
         certified solves it needs (for a progress bar).
@@ -364,10 +365,13 @@ def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_suppor
             row = land.refused_row(m, exc)
         rows.append(row)
         if on_row is not None:
-            on_row(row)
+            on_row(row, _result(land, ds, measure, rows, eps, None))
     if len(refusals) == len(rows):
         raise refusals[0]
-    m_eps = land.smallest_width(eps)
+    return _result(land, ds, measure, rows, eps, land.smallest_width(eps))
+
+
+def _result(land, ds, measure, rows, eps, m_eps):
     n, d = ds.n, ds.dim
     return {
         "n": n, "d": ds.d, "bias": ds.bias, "lam": land.lam, "measure": measure, "K": land.K,
@@ -377,7 +381,7 @@ def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_suppor
         "active_cones": list(land.active_cones()),
         "smallest_width": {"eps": str(eps), "m": m_eps, "paper_scale_min_n^d_2^n": min(n**d, 2**n),
                            "signed_cones": land.K},
-        "rows": rows,
+        "rows": list(rows),
         "landscape": land,
     }
 
