@@ -1,6 +1,6 @@
 """Figure 1 of Boursier, Bowditch, Englert & Lazic (2025), computed exactly where feasible.
 
-Protocol (MATH.md section 6): Gaussian X with n in {4, 6} and d in {3, 5}, labels from a
+Protocol (docs/theory.md, section 6): Gaussian X with n in {4, 6} and d in {3, 5}, labels from a
 random ReLU teacher of width 10, lam = 0.01, widths m in {10, 20, 40, ..., 640}.  For each
 instance and width the table has
 

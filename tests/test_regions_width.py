@@ -152,3 +152,22 @@ def test_L_star_below_the_pruned_size_on_the_issue_workflow_data():
     Ls = land.L_star(m)
     assert Ls.certified and Ls.method == "branch_and_bound"
     assert Ls.programs < sum(1 for _ in itertools.combinations(range(land.K), m)) / 10
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), n=st.integers(3, 5), lam=st.sampled_from(["1/100", "1/30", "1/10"]))
+def test_branch_and_bound_matches_exhaustive_search_on_random_data(seed, n, lam):
+    prog = RegionProgram(generate("gaussian", n=n, d=2, seed=seed), lam)
+    glob = prog.global_optimum()
+    cache = SolveCache(prog)
+    for m in range(1, min(len(glob.cones_used), 4)):
+        bb = width_optimum(cache, m, glob, exhaustive_limit=0)
+        ex = prog.width_optimum(m, max_programs=10**6, glob=glob)
+        assert bb.lower <= ex.upper and ex.lower <= bb.upper  # proven brackets overlap
+        if bb.certified and ex.certified:
+            assert abs(float(bb.upper - ex.upper)) <= 1e-8 * (1 + float(ex.upper))
+        assert bb.certified or not ex.certified  # what the exhaustive search proves, so does the search

@@ -11,7 +11,7 @@ neuron independently falls in signed cone ``c`` with probability ``p_c``:
   error ~1e-15), otherwise by Monte Carlo with a stated standard error.
 
 The support ``S`` of a random region is the set of distinct cones hit.  By
-inclusion-exclusion (MATH.md section 5)
+inclusion-exclusion (docs/theory.md, section 5)
 
     Pr[support = S] = sum_{T subset S} (-1)^{|S|-|T|} p(T)^m,
 

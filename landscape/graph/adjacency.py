@@ -4,7 +4,7 @@ Two graphs, built with networkx:
 
 * The **cell graph** is one neuron's view: its nodes are the cells of the arrangement,
   and an edge joins two cells that share a facet (they differ in exactly one hyperplane
-  class, MATH.md section 7).  Theory (Edelman 1984; Zaslavsky 1975): the graph of a
+  class, docs/theory.md, section 7).  Theory (Edelman 1984; Zaslavsky 1975): the graph of a
   hyperplane arrangement is connected, and the graph distance between two cells is the
   number of hyperplanes that separate them.
 * The **region graph** of width ``m``: its nodes are the *supports* ``S`` (sets of signed
