@@ -251,6 +251,8 @@ class Landscape:
         if int(m) < 1:
             raise InputError(f"width must be at least 1, got {m}")
         m = int(m)
+        if not self.force_sampling:
+            self.precheck(m)  # refuse at once, before any exact work is spent
         t0 = time.perf_counter()
         Ls = self.L_star(m)
         P = self.proportions

@@ -209,8 +209,12 @@ class Proportions:
     def exact_cost(self, m):
         """Supports to solve for each exact proportion at width ``m`` (no solving)."""
         land = self.land
+        if m < land.m0:
+            glob = _count(self.K, m)
+        else:  # the verified direction groups need no enumeration; the up-set is 2^|A|
+            glob = 0 if land.direction_groups() is not None else 2 ** len(land.active_cones())
         return {
-            "global": 2 ** len(land.active_cones()) if m >= land.m0 else _count(self.K, m),
+            "global": glob,
             "spurious": _count(self.K, min(m, self.n)),
             "bad": 0 if m > self.K else math.comb(self.K, m),
         }
