@@ -171,3 +171,11 @@ def test_branch_and_bound_matches_exhaustive_search_on_random_data(seed, n, lam)
         if bb.certified and ex.certified:
             assert abs(float(bb.upper - ex.upper)) <= 1e-8 * (1 + float(ex.upper))
         assert bb.certified or not ex.certified  # what the exhaustive search proves, so does the search
+
+
+def test_smallest_width_under_the_gaussian_measure():
+    """On orthonormal data in the plane the Gaussian cone measure is uniform: both measures
+    give the same smallest width."""
+    ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, -1])
+    assert Landscape(ds, "1/10", measure="gaussian").smallest_width("1/100") == \
+        Landscape(ds, "1/10").smallest_width("1/100") is not None

@@ -228,7 +228,7 @@ class Landscape:
     def p_global_exact(self, m):
         """Exact ``P_global(m)`` and its closed form, or ``(None, None)`` if infeasible."""
         out = self._p_global(m)
-        return (None, None) if out is None or out[2] else out[:2]
+        return (None, None) if out is None or float(out[2]) != 0 else out[:2]
 
     def exact_cost(self, m):
         """Supports to solve for each exact proportion at width ``m`` (no solving)."""
@@ -298,11 +298,14 @@ class Landscape:
 
     def smallest_width(self, eps, m_max=10**6):
         """Smallest ``m`` with ``P_global(m) >= 1 - eps`` (from the exact formula)."""
-        target = 1 - Fraction(eps) if self.measure.exact else 1 - float(eps)
+        target = 1 - Fraction(eps) if self.measure.exact else 1 - float(Fraction(eps))
         lo = self.m0
         if self.L_star(lo).method != "equals_global":
             return None
-        pg = lambda m: self.p_global_exact(m)[0]  # noqa: E731
+        def pg(m):  # a number to compare: the Fraction, or the float of an approximate value
+            p = self.p_global_exact(m)[0]
+            return p if p is None or isinstance(p, Fraction) else float(p)
+
         if pg(lo) is None:
             return None
         hi = lo
