@@ -571,8 +571,18 @@ def _cmd_graph(args):
     if args.plot and not args.out_dir:
         raise InputError("--plot writes PNG files: give the directory with --out DIR")
     ds = load_data(args)
-    return dumps(graph_command(ds, args.lam, args.width, out_dir=args.out_dir, fmt=args.format, plot=args.plot,
-                               max_nodes=args.max_nodes, samples=args.samples, seed=args.seed))
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(desc=f"graph width {args.width}", unit="solve", file=sys.stderr, dynamic_ncols=True, leave=False)
+    try:
+        return dumps(graph_command(ds, args.lam, args.width, out_dir=args.out_dir, fmt=args.format, plot=args.plot,
+                                   max_nodes=args.max_nodes, samples=args.samples, seed=args.seed,
+                                   on_solve=None if bar is None else (lambda: bar.update(1))))
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 _COMMANDS = [_add_data, _add_cells, _add_optimum, _add_check, _add_interpolate, _add_analyse,

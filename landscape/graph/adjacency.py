@@ -804,16 +804,20 @@ def plot_region_graph(rg, path, max_nodes=400, title=None):
 
 
 def graph_command(ds, lam, m, out_dir=None, fmt="graphml", plot=False, max_nodes=DEFAULT_MAX_NODES,
-                  samples=None, seed=0) -> dict:
+                  samples=None, seed=0, on_solve=None) -> dict:
     """What ``landscape graph`` does: build both graphs, write them, return the summary.
 
     Files written into ``out_dir``: ``cell_graph.<ext>``, ``region_graph.<ext>`` (ext
     ``graphml`` or ``json``) and with ``plot`` ``region_graph.png`` (small graphs) and
-    ``cells_circle.png`` (two columns only).
+    ``cells_circle.png`` (two columns only).  ``on_solve`` is called after every certified
+    solve (progress display).
     """
+    from ..regions.landscape import Landscape
+
     if fmt not in ("graphml", "json"):
         raise InputError(f"unknown graph format {fmt!r}; use graphml or json")
-    rg = region_graph(ds, lam, m, max_nodes=max_nodes, samples=samples, seed=seed)
+    land = Landscape(ds, lam, on_solve=on_solve)
+    rg = region_graph(ds, lam, m, max_nodes=max_nodes, samples=samples, seed=seed, land=land)
     cg = cell_graph(rg.arrangement)
     summary = rg.summary()
     summary["cell_graph"] = {"nodes": cg.number_of_nodes(), "edges": cg.number_of_edges(),
