@@ -411,27 +411,85 @@ def _add_analyse(sub):
     p.add_argument("--lam", type=_rational, required=True, help="weight decay (exact: decimal or p/q), > 0")
     p.add_argument("--width", type=_width_list, required=True, help="comma-separated widths, e.g. 1,2,4,8")
     p.add_argument("--measure", choices=["uniform", "gaussian"], default="uniform")
-    p.add_argument("--samples", type=_positive_int, help="sample this many regions per width when exact mode is too large")
+    p.add_argument("--samples", type=_positive_int,
+                   help="sample this many regions per width for every proportion that cannot be exact")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eps", type=_rational, default=Fraction(1, 100),
                    help="report the smallest m with P_global >= 1 - eps (default 1/100)")
     p.add_argument("--max-supports", type=_positive_int, default=DEFAULT_MAX_SUPPORTS,
-                   help=f"limit on supports solved for exact answers (default {DEFAULT_MAX_SUPPORTS:,})")
+                   help=f"limit on supports solved for exact answers, and on the solves of the branch and bound "
+                        f"for L*_m (default {DEFAULT_MAX_SUPPORTS:,})")
     p.add_argument("--out", dest="out_dir", metavar="DIR", help="write summary.json and summary.csv here")
+    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="progress bar on stderr (auto: when stderr is a terminal)")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="table: rows printed as each width finishes; json: the summary.json object at the end")
     p.set_defaults(handler=_cmd_analyse)
 
 
+#: library keyword arguments named in size refusals -> the analyse flags that set them
+_ANALYSE_FLAGS = {"max_supports": "--max-supports", "samples=N": "--samples N"}
+
+
+def _analyse_flags(text):
+    for keyword, flag in _ANALYSE_FLAGS.items():
+        text = text.replace(keyword, flag)
+    return text
+
+
 def _cmd_analyse(args):
-    from .regions.landscape import analyse, summary_files, text_table
+    from .errors import TooLargeError
+    from .regions.landscape import analyse
+    from .regions.render import row_line, summary_files, summary_obj, table_footer, table_header
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")
     ds = load_data(args)
-    result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
-                     max_supports=args.max_supports, eps=args.eps)
+    show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    table = args.format == "table"
+    bar = {}
+    started = [not table]  # json: no header and no rows until the end
+
+    def header():  # once, when the global optimum is known
+        if not started[0]:
+            print(table_header(), flush=True)
+            started[0] = True
+
+    def on_width(m, estimate):
+        header()
+        if show:
+            from tqdm import tqdm
+
+            bar["bar"] = tqdm(total=estimate or None, desc=f"width {m}", unit="solve", file=sys.stderr,
+                              dynamic_ncols=True, leave=False)
+
+    def on_solve():
+        if "bar" in bar:
+            bar["bar"].update(1)
+
+    def on_row(row, partial):
+        if "bar" in bar:
+            bar.pop("bar").close()
+        header()
+        if row.reason:
+            row.reason = _analyse_flags(row.reason)
+        if table:
+            print(row_line(row), flush=True)
+        if args.out_dir:  # the rows finished so far, rewritten as each one finishes
+            summary_files(partial, args.out_dir)
+
+    try:
+        result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
+                         max_supports=args.max_supports, eps=args.eps, on_row=on_row, on_width=on_width,
+                         on_solve=on_solve)
+    except TooLargeError as exc:
+        raise InputError(_analyse_flags(str(exc))) from None
+    finally:
+        if "bar" in bar:
+            bar.pop("bar").close()
     if args.out_dir:
         summary_files(result, args.out_dir)
-    return text_table(result)
+    return table_footer(result) if table else dumps(summary_obj(result))
 
 
 def _add_counterexample(sub):
@@ -488,8 +546,18 @@ def _cmd_graph(args):
     if args.plot and not args.out_dir:
         raise InputError("--plot writes PNG files: give the directory with --out DIR")
     ds = load_data(args)
-    return dumps(graph_command(ds, args.lam, args.width, out_dir=args.out_dir, fmt=args.format, plot=args.plot,
-                               max_nodes=args.max_nodes, samples=args.samples, seed=args.seed))
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(desc=f"graph width {args.width}", unit="solve", file=sys.stderr, dynamic_ncols=True, leave=False)
+    try:
+        return dumps(graph_command(ds, args.lam, args.width, out_dir=args.out_dir, fmt=args.format, plot=args.plot,
+                                   max_nodes=args.max_nodes, samples=args.samples, seed=args.seed,
+                                   on_solve=None if bar is None else (lambda: bar.update(1))))
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 # ---------------------------------------------------------------------------

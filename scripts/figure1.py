@@ -1,6 +1,6 @@
 """Figure 1 of Boursier, Bowditch, Englert & Lazic (2025), computed exactly where feasible.
 
-Protocol (MATH.md section 6): Gaussian X with n in {4, 6} and d in {3, 5}, labels from a
+Protocol (docs/theory.md, section 6): Gaussian X with n in {4, 6} and d in {3, 5}, labels from a
 random ReLU teacher of width 10, lam = 0.01, widths m in {10, 20, 40, ..., 640}.  For each
 instance and width the table has
 
@@ -21,7 +21,9 @@ import numpy as np
 
 from landscape.data import generate
 from landscape.geometry.measures import sample_supports
-from landscape.regions.landscape import Landscape, _worst
+from landscape.regions.landscape import Landscape
+from landscape.regions.render import worst_uncertified
+from landscape.results.proportion import SampledProportion
 
 WIDTHS = [10, 20, 40, 80, 160, 320, 640]
 
@@ -34,7 +36,7 @@ def authors_estimate(land, m, samples=20, seed=0):
         opt = land.V(S)
         if abs(opt.value - vstar) <= 2e-9:
             glob += 1
-        elif land._stationary(opt, m):
+        elif land.classifier.stationary(opt, m):
             bad += 1
     return glob / samples, bad / samples
 
@@ -42,8 +44,8 @@ def authors_estimate(land, m, samples=20, seed=0):
 def fmt(p):
     if p is None:
         return "-"
-    if isinstance(p, dict):
-        return f"{p['estimate']:.3f} [{p['low']:.3f},{p['high']:.3f}]"
+    if isinstance(p, SampledProportion):
+        return f"{p.estimate:.3f} [{p.low:.3f},{p.high:.3f}]"
     return f"{float(p):.4f}"
 
 
@@ -66,7 +68,7 @@ def main():
             row = land.row(m)
             ag, ab = authors_estimate(land, m)
             lines.append(f"| {n} | {d} | {land.K} | {m} | {fmt(row.P_global)} | {fmt(row.P_spurious)} | "
-                         f"{fmt(row.P_bad)} | {fmt(_worst(row.uncertified))} | {row.method} | {ag:.2f} | {ab:.2f} | "
+                         f"{fmt(row.P_bad)} | {fmt(worst_uncertified(row.uncertified))} | {row.method} | {ag:.2f} | {ab:.2f} | "
                          f"{time.perf_counter() - t:.1f} |")
             print(lines[-1], flush=True)
         print(f"# n={n} d={d}: {time.perf_counter() - t0:.1f} s in all; P_global closed form "

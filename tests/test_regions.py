@@ -110,7 +110,7 @@ def test_sampled_estimates_cover_the_exact_values(case):
         assert sampled.method == "sampled"
         for key in covered:
             est = getattr(sampled, key)
-            covered[key] += est["low"] <= float(getattr(exact, key)) <= est["high"]
+            covered[key] += est.low <= float(getattr(exact, key)) <= est.high
     assert all(v >= 8 for v in covered.values()), covered
 
 

@@ -11,7 +11,7 @@ neuron independently falls in signed cone ``c`` with probability ``p_c``:
   error ~1e-15), otherwise by Monte Carlo with a stated standard error.
 
 The support ``S`` of a random region is the set of distinct cones hit.  By
-inclusion-exclusion (MATH.md section 5)
+inclusion-exclusion (docs/theory.md, section 5)
 
     Pr[support = S] = sum_{T subset S} (-1)^{|S|-|T|} p(T)^m,
 
@@ -49,6 +49,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import InputError
+from ..results.proportion import wilson_interval  # noqa: F401  (re-exported)
 
 __all__ = [
     "UniformMeasure",
@@ -318,24 +319,6 @@ def inclusion_exclusion_terms(probs_of_B, outside):
         for T in itertools.combinations(probs_of_B, size):
             out.append(((-1) ** (k - size), sum(T, Fraction(0)) + outside))
     return out
-
-
-def wilson_interval(successes, trials, z=1.959963984540054):
-    """Wilson score interval (95% by default) for a binomial proportion.
-
-    >>> lo, hi = wilson_interval(0, 20)
-    >>> lo, round(hi, 4)
-    (0.0, 0.1611)
-    """
-    if trials <= 0:
-        raise InputError("a proportion needs at least one trial")
-    p = successes / trials
-    denom = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == trials else min(1.0, centre + half)
-    return low, high
 
 
 def sample_supports(measure, m, samples, seed=0):

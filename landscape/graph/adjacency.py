@@ -4,7 +4,7 @@ Two graphs, built with networkx:
 
 * The **cell graph** is one neuron's view: its nodes are the cells of the arrangement,
   and an edge joins two cells that share a facet (they differ in exactly one hyperplane
-  class, MATH.md section 7).  Theory (Edelman 1984; Zaslavsky 1975): the graph of a
+  class, docs/theory.md, section 7).  Theory (Edelman 1984; Zaslavsky 1975): the graph of a
   hyperplane arrangement is connected, and the graph distance between two cells is the
   number of hyperplanes that separate them.
 * The **region graph** of width ``m``: its nodes are the *supports* ``S`` (sets of signed
@@ -66,7 +66,7 @@ to a global one; at width 2 two neurons that both serve the positive label are t
 >>> ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, -1])
 >>> rg = region_graph(ds, "1/10", 1)
 >>> path = rg.descent_path((0,))          # the lone neuron grows in another cone
->>> rg.number_of_nodes(), rg.is_benign(), len(path), rg.classes[path[-1]].klass
+>>> rg.number_of_nodes(), rg.is_benign(), len(path), str(rg.classes[path[-1]].klass)
 (8, True, 2, 'global')
 >>> rg = region_graph(ds, "1/10", 2)
 >>> rg.number_of_nodes(), rg.is_benign(), rg.benign_share("uniform") < 1
@@ -524,7 +524,7 @@ def _node_attrs(sc, pu, pg):
     return {
         "cones": support_label(sc.cones),
         "size": len(sc.cones),
-        "klass": sc.klass,
+        "klass": str(sc.klass),
         "V": float((sc.lower + sc.upper) / 2),
         "V_lower": str(sc.lower),
         "V_upper": str(sc.upper),
@@ -804,16 +804,20 @@ def plot_region_graph(rg, path, max_nodes=400, title=None):
 
 
 def graph_command(ds, lam, m, out_dir=None, fmt="graphml", plot=False, max_nodes=DEFAULT_MAX_NODES,
-                  samples=None, seed=0) -> dict:
+                  samples=None, seed=0, on_solve=None) -> dict:
     """What ``landscape graph`` does: build both graphs, write them, return the summary.
 
     Files written into ``out_dir``: ``cell_graph.<ext>``, ``region_graph.<ext>`` (ext
     ``graphml`` or ``json``) and with ``plot`` ``region_graph.png`` (small graphs) and
-    ``cells_circle.png`` (two columns only).
+    ``cells_circle.png`` (two columns only).  ``on_solve`` is called after every certified
+    solve (progress display).
     """
+    from ..regions.landscape import Landscape
+
     if fmt not in ("graphml", "json"):
         raise InputError(f"unknown graph format {fmt!r}; use graphml or json")
-    rg = region_graph(ds, lam, m, max_nodes=max_nodes, samples=samples, seed=seed)
+    land = Landscape(ds, lam, on_solve=on_solve)
+    rg = region_graph(ds, lam, m, max_nodes=max_nodes, samples=samples, seed=seed, land=land)
     cg = cell_graph(rg.arrangement)
     summary = rg.summary()
     summary["cell_graph"] = {"nodes": cg.number_of_nodes(), "edges": cg.number_of_edges(),

@@ -1,0 +1,94 @@
+r"""The certified solve cache over supports: ``V(S)`` and face programmes, solved once.
+
+Every classification and proportion is decided by certified bounds on ``V(S)``
+(docs/theory.md, section 3), and the same support recurs across widths, proportions and
+samples.  :class:`SolveCache` keys each solve by its sorted support (and, for a face
+programme, by the cone and its neighbour) and counts the solves, which the progress
+display reports.
+
+Examples
+--------
+>>> from landscape.data import Dataset
+>>> from landscape.convex.program import RegionProgram
+>>> cache = SolveCache(RegionProgram(Dataset.from_arrays([[1, 0], [0, 1]], [1, -1]), "1/10"))
+>>> cache.V([3, 0]) is cache.V((0, 3)), cache.solves
+(True, 1)
+>>> cache.empty_value()
+Fraction(1, 1)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..exact.arithmetic import GAP_TOL
+
+__all__ = ["SolveCache", "certified_tol", "USABLE"]
+
+#: solver statuses whose proven bounds are used (the bounds hold whatever the status)
+USABLE = ("optimal", "optimal_inaccurate")
+
+
+def certified_tol(value):
+    """The tolerance within which two certified values count as equal: ``GAP_TOL (1 + |v|)``.
+
+    >>> certified_tol(Fraction(1)) == 2 * Fraction(GAP_TOL)
+    True
+    """
+    return Fraction(GAP_TOL) * (1 + abs(value))
+
+
+def _key(cones):
+    return tuple(sorted(set(int(c) for c in cones)))
+
+
+class SolveCache:
+    """Certified ``V(S)`` and face-programme solves of one :class:`RegionProgram`, cached.
+
+    Parameters
+    ----------
+    prog : RegionProgram
+    on_solve : callable, optional
+        Called with no argument after every new solve (progress display).
+    """
+
+    def __init__(self, prog, on_solve=None):
+        self.prog = prog
+        self.on_solve = on_solve
+        self._solves = {}
+        self._faces = {}
+        self.solves = 0
+
+    def _tick(self):
+        self.solves += 1
+        if self.on_solve is not None:
+            self.on_solve()
+
+    def V(self, cones):
+        """Certified optimum of ``V(S)`` (a :class:`~landscape.convex.program.RegionOptimum`)."""
+        key = _key(cones)
+        if key not in self._solves:
+            self._solves[key] = self.prog.solve(key)
+            self._tick()
+        return self._solves[key]
+
+    def V_face(self, cones, c, nb):
+        """Certified ``V(S)`` with ``u_c`` restricted to the facet shared with cone ``nb``."""
+        key = (_key(cones), int(c), int(nb))
+        if key not in self._faces:
+            self._faces[key] = self.prog.solve(key[0], faces={key[1]: key[2]})
+            self._tick()
+        return self._faces[key]
+
+    def cached(self, cones):
+        """The cached solve of ``cones``, or None (no solving)."""
+        return self._solves.get(_key(cones))
+
+    def empty_value(self):
+        """``V(empty) = |y|^2 / n``, exact."""
+        y = self.prog.ds.y_exact
+        return sum((v * v for v in y), Fraction(0)) / len(y)
+
+    def lower(self, cones):
+        """Proven lower bound on ``V(S)`` (exact for the empty support)."""
+        return self.V(cones).lower if len(cones) else self.empty_value()

@@ -1,0 +1,178 @@
+r"""The certified dual point of a convex optimum: active cones, direction groups, the up-set.
+
+A certified optimum of ``V`` carries a scaled dual residual ``r`` behind its lower bound;
+by strong concavity of the dual the optimal residual lies within
+``rho = sqrt(n (upper - lower))`` of it (docs/theory.md, section 3).  From it:
+
+* :func:`dual_point` -- ``(r, rho, B)`` with ``B`` the rows ``X^T D r`` of every cell;
+* :func:`active_cones` -- the cones that may carry a convex optimum (all others have a
+  dual value certifiably below ``n lam``);
+* :func:`tight_cones` -- the cones outside a support whose dual value may equal ``n lam``
+  at the support's own optimal residual;
+* :func:`direction_groups` -- the active cones grouped by the optimal direction they can
+  carry, each grouping *proven* by certified solves;
+* :func:`global_upset` -- the minimal subsets of the active cones that attain ``V*``.
+
+When the zero network is the convex optimum (``V* = V(empty)``), there is no active cone
+and no group is needed: every support attains ``V*`` and :func:`direction_groups`
+returns ``[]``.
+
+Examples
+--------
+Orthonormal data with labels ``(1, -1)``: the optimum is one positive neuron on ``x1`` and
+one negative neuron on ``x2``; each can be carried by the 2 cones whose cell holds that
+direction:
+
+>>> from landscape.data import Dataset
+>>> from landscape.convex.program import RegionProgram
+>>> prog = RegionProgram(Dataset.from_arrays([[1, 0], [0, 1]], [1, -1]), "1/10")
+>>> cache = SolveCache(prog)
+>>> glob = prog.global_optimum()
+>>> A = active_cones(prog, glob)
+>>> sorted(len(G) for G in direction_groups(cache, glob, A))
+[2, 2]
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ..errors import TooLargeError
+from ..geometry.cones import cone_cell, cone_sign
+from .cache import USABLE, SolveCache, certified_tol
+
+__all__ = ["dual_point", "active_cones", "tight_cones", "direction_groups", "global_upset",
+           "zero_is_optimal", "MAX_UPSET_CONES"]
+
+#: the up-set enumeration solves up to ``2^MAX_UPSET_CONES`` subsets of the active cones
+MAX_UPSET_CONES = 16
+
+
+def dual_point(prog, opt):
+    """The certified dual point of ``opt`` and its radius.
+
+    Returns ``(r, rho, B)``: the scaled dual residual ``r`` behind ``opt.lower``, the
+    radius ``sqrt(n (upper - lower))`` of the ball that holds the optimal residual (by
+    strong concavity of the dual), and ``B`` with rows ``X^T D r`` for every cell.
+    """
+    r = np.asarray(opt.residual, dtype=float) * float(opt.dual_scale)
+    rho = math.sqrt(prog.n * float(opt.upper - opt.lower))
+    return r, rho, prog.patterns.astype(float) @ (prog.X * r[:, None])
+
+
+def _lipschitz_margin(prog, rho):
+    nl = prog.n * prog.lamf
+    return float(np.linalg.norm(prog.X, 2)) * rho + 1e-9 * nl
+
+
+def active_cones(prog, glob):
+    """Cones that may carry a convex optimum: all others are certifiably inactive.
+
+    A cone ``c`` is excluded when its dual value at the certified dual point plus the
+    Lipschitz bound ``|X|_2 sqrt(n (upper - lower))`` is below ``n lam``.
+    """
+    _, rho, B = dual_point(prog, glob)
+    nl = prog.n * prog.lamf
+    margin = _lipschitz_margin(prog, rho)
+    active = []
+    for cell in np.nonzero(np.linalg.norm(B, axis=1) >= nl - margin)[0].tolist():
+        for s in (0, 1):
+            c = 2 * cell + s
+            b = B[cell] if s == 0 else -B[cell]
+            if prog.cone_dual_value(c, b)[0] >= nl - margin:
+                active.append(c)
+    return tuple(active)
+
+
+def tight_cones(prog, opt, exclude=()):
+    """Cones not in ``exclude`` whose unconstrained dual norm at ``opt``'s residual may be
+    ``n lam`` (within the Lipschitz radius): the only cones by which an interior minimiser
+    of ``V(S)`` can be extended without changing it."""
+    _, rho, B = dual_point(prog, opt)
+    nl = prog.n * prog.lamf
+    margin = _lipschitz_margin(prog, rho)
+    skip = set(exclude)
+    return [c for c in range(prog.K)
+            if c not in skip and abs(float(np.linalg.norm(B[cone_cell(c)] * cone_sign(c))) - nl) <= margin]
+
+
+def zero_is_optimal(cache: SolveCache, glob):
+    """The zero network is a convex optimum: ``V(empty) <= V*`` within the certified tolerance."""
+    return glob.status in USABLE and cache.empty_value() - glob.lower <= certified_tol(glob.upper)
+
+
+def direction_groups(cache: SolveCache, glob, active, max_supports=None):
+    """Active cones grouped by the optimal direction they can carry, verified.
+
+    At the optimal dual residual every active cone's dual maximiser is one of the
+    optimum's neuron directions; cones sharing a direction are interchangeable.  The
+    grouping is read off the certified dual point in floating point and then *proven* by
+    certified solves: removing a whole group certifiably raises ``V`` above ``V*`` (so a
+    support missing a group is not global), and every choice of one cone per group
+    attains ``V*`` within the tolerance (so, ``V`` being monotone, a support hitting every
+    group is global).  Returns the groups (tuples of cones), ``[]`` when the zero network
+    is optimal (every support is global), or None when the verification fails (e.g.
+    several optimal supports) or would solve more than ``max_supports`` programmes.
+    """
+    if zero_is_optimal(cache, glob):
+        return []
+    prog = cache.prog
+    A = tuple(active)
+    if not A:
+        return None
+    _, _, B = dual_point(prog, glob)
+    groups, heads = [], []
+    for c in A:
+        b = cone_sign(c) * B[cone_cell(c)]
+        _, rows, mu = prog.cone_dual_value(c, b)
+        v = b + (prog.G(c, rows).T @ mu if len(rows) else 0)
+        v = v / np.linalg.norm(v)
+        for k, (sign, head) in enumerate(heads):
+            if sign == cone_sign(c) and np.linalg.norm(v - head) <= 1e-6:
+                groups[k].append(c)
+                break
+        else:
+            heads.append((cone_sign(c), v))
+            groups.append([c])
+    if max_supports is not None and math.prod(len(G) for G in groups) + len(groups) > max_supports:
+        return None
+    for G in groups:
+        rest = [c for c in A if c not in G]
+        opt = cache.V(rest) if rest else None
+        if not ((opt is None or opt.status in USABLE) and cache.lower(rest) > glob.upper):
+            return None
+    for choice in itertools.product(*groups):
+        opt = cache.V(choice)
+        if not (opt.status in USABLE and opt.upper - glob.lower <= certified_tol(glob.upper)):
+            return None
+    return [tuple(G) for G in groups]
+
+
+def global_upset(cache: SolveCache, glob, active):
+    """Minimal subsets ``B`` of the active cones with ``V(B) = V*`` (certified).
+
+    Returns ``(minimal, undecided)``: the minimal global subsets, and subsets whose
+    comparison with ``V*`` could not be certified either way.  When the zero network is
+    optimal the empty subset is the one minimal subset.
+    """
+    if zero_is_optimal(cache, glob):
+        return [()], []
+    A = tuple(active)
+    if len(A) > MAX_UPSET_CONES:
+        raise TooLargeError("active cones of the convex optimum (subsets to solve)", 2 ** len(A),
+                            2**MAX_UPSET_CONES, "samples")
+    minimal, undecided = [], []
+    for size in range(1, len(A) + 1):
+        for B in itertools.combinations(A, size):
+            if any(set(M) <= set(B) for M in minimal):
+                continue
+            opt = cache.V(B)  # decided from proven bounds alone (V(B) >= V*)
+            usable = opt.status in USABLE
+            if usable and opt.upper - glob.lower <= certified_tol(glob.upper):
+                minimal.append(B)
+            elif not (usable and opt.lower > glob.upper):
+                undecided.append(B)
+    return minimal, undecided
