@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import InputError
+from ..results.proportion import SampledProportion
 
 __all__ = ["Claim", "Outcome", "ClaimRow", "CLAIMS", "claim", "run_claims", "zaslavsky_brute_force"]
 
@@ -332,7 +333,7 @@ def _claim_chistikov():
 def _uncertified_mass(row, key):
     unc = row.uncertified
     value = unc.get(key, 0) if isinstance(unc, dict) else unc
-    return Fraction(value) if not isinstance(value, dict) else Fraction(1)
+    return Fraction(1) if isinstance(value, SampledProportion) else Fraction(value)
 
 
 @claim("boursier-sufficiency", "Boursier et al. (2025), abstract: m >~ min(n^d, 2^n) suffices",
@@ -344,7 +345,7 @@ def _claim_boursier_sufficiency():
 
     land = Landscape(generate("relu-teacher", n=4, d=2, seed=0), Fraction(1, 100))
     row = land.row(64)
-    if isinstance(row.P_global, dict) or isinstance(row.P_spurious, dict):
+    if isinstance(row.P_global, SampledProportion) or isinstance(row.P_spurious, SampledProportion):
         return Outcome("exact proportions", "sampled", None)
     spurious = Fraction(row.P_spurious) + _uncertified_mass(row, "spurious")
     ok = Fraction(row.P_global) > Fraction(9, 10) and spurious < Fraction(1, 10**6) \
@@ -362,7 +363,7 @@ def _claim_boursier_necessity():
 
     land = Landscape(generate("orthonormal", n=3, d=3, seed=0), Fraction(1, 100))
     row = land.row(3)
-    if isinstance(row.P_global, dict):
+    if isinstance(row.P_global, SampledProportion):
         return Outcome("exact proportions", "sampled", None)
     ok = Fraction(row.P_global) + _uncertified_mass(row, "global") < Fraction(1, 2)
     return Outcome("all 2^n = 8 patterns are cells; P_global(m = n) < 1/2 (exact)",

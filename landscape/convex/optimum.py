@@ -174,24 +174,19 @@ class WidthOptimum:
     """``L*_m = min_{|S| <= m} V(S)`` with proven bounds and how it was obtained.
 
     ``method`` is ``"equals_global"`` (``m`` is at least the support size of a certified
-    (pruned) convex optimum, so ``L*_m = V*``, docs/theory.md, section 3) or
-    ``"exact_search"`` (every support of size ``min(m, K)`` was solved and certified; ``V``
-    is monotone in ``S``).  Other attributes (``network``, ``residual``, ``cones_used``,
-    ...) are those of ``best``, the optimum attaining ``upper``.
-
-    ``WidthOptimum(m, lower, upper, certified, status, reason, method, best, programs)``;
-    the older call with a float ``value`` after ``m`` is still accepted (the value is then
-    ignored: it is always ``float(upper)``).
+    (pruned) convex optimum, or reaches every verified direction group, so ``L*_m = V*``,
+    docs/theory.md, section 3), ``"exact_search"`` (every support of size ``min(m, K)`` was
+    solved and certified; ``V`` is monotone in ``S``) or ``"branch_and_bound"``
+    (:func:`landscape.regions.width.width_optimum`).  Other attributes (``network``,
+    ``residual``, ``cones_used``, ...) are those of ``best``, the optimum attaining
+    ``upper``; ``value`` is ``float(upper)``.
     """
 
     __slots__ = ("m", "lower", "upper", "certified", "status", "reason", "method", "best", "programs")
 
-    def __init__(self, m, *args):
-        if len(args) == 9:  # legacy (m, value, lower, upper, ...): value is derived
-            args = args[1:]
-        (self.lower, self.upper, self.certified, self.status, self.reason, self.method,
-         self.best, self.programs) = args
-        self.m = m
+    def __init__(self, m, lower, upper, certified, status, reason, method, best, programs):
+        self.m, self.lower, self.upper, self.certified = m, lower, upper, certified
+        self.status, self.reason, self.method, self.best, self.programs = status, reason, method, best, programs
 
     @property
     def value(self) -> float:

@@ -58,7 +58,7 @@ def dual_point(prog, opt):
     radius ``sqrt(n (upper - lower))`` of the ball that holds the optimal residual (by
     strong concavity of the dual), and ``B`` with rows ``X^T D r`` for every cell.
     """
-    r = np.asarray(opt.residual, dtype=float) * float(opt.dual_scale)
+    r = opt.dual_point
     rho = math.sqrt(prog.n * float(opt.upper - opt.lower))
     return r, rho, prog.patterns.astype(float) @ (prog.X * r[:, None])
 

@@ -76,7 +76,7 @@ def width_optimum(cache: SolveCache, m, glob, groups=None, max_supports=30_000,
         return prog.width_optimum(m, max_programs=count, glob=glob)
     if groups is not None and m >= len(groups):
         best = cache.V(tuple(G[0] for G in groups)) if groups else glob
-        return WidthOptimum(m, float(best.upper), glob.lower, best.upper, gap_ok(glob.lower, best.upper),
+        return WidthOptimum(m, glob.lower, best.upper, gap_ok(glob.lower, best.upper, scale=prog.gap_scale),
                             best.status, "", "equals_global", best, len(groups))
     if count <= min(exhaustive_limit, max_supports):
         return prog.width_optimum(m, max_programs=count, glob=glob)
@@ -195,7 +195,7 @@ def _branch_and_bound(cache, m, size, glob, max_supports):
     lower = closed_low if open_low is None else min(closed_low, open_low)
     lower = min(lower, best.upper)
     programs = cache.solves - start
-    certified = best.certified and open_low is None and gap_ok(lower, best.upper)
+    certified = best.certified and open_low is None and gap_ok(lower, best.upper, scale=prog.gap_scale)
     if certified:
         reason = ""
     elif open_low is not None:
@@ -203,5 +203,4 @@ def _branch_and_bound(cache, m, size, glob, max_supports):
                   f"L*_{m} is bracketed")
     else:
         reason = f"gap {float(best.upper - lower):.3g} too large"
-    return WidthOptimum(m, float(best.upper), lower, best.upper, certified, best.status, reason,
-                        "branch_and_bound", best, programs)
+    return WidthOptimum(m, lower, best.upper, certified, best.status, reason, "branch_and_bound", best, programs)

@@ -2,7 +2,9 @@
 
 from . import serialize
 from . import status
+from . import proportion
 from .serialize import *  # noqa: F401,F403
 from .status import *  # noqa: F401,F403
+from .proportion import *  # noqa: F401,F403
 
-__all__ = serialize.__all__ + status.__all__
+__all__ = serialize.__all__ + status.__all__ + proportion.__all__
