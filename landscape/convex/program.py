@@ -36,6 +36,8 @@ Examples
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..data import parse_lam
 from ..exact.linalg import fq_mat as _fq_mat, particular_solution as _particular_solution  # noqa: F401
 from . import algorithms, dual
@@ -80,8 +82,12 @@ class RegionProgram(ConeStructure):
     Attributes
     ----------
     gap_scale : Fraction
-        ``|y|^2 / n``, the loss of the zero network: the scale of
-        :func:`~landscape.exact.arithmetic.gap_ok` for every certificate of this programme.
+        ``min(1, |y|^2 / n)``, the loss of the zero network capped at 1: the scale of
+        :func:`~landscape.exact.arithmetic.gap_ok` for every certificate of this programme,
+        and of the tolerance within which two certified values count as equal.  Labels of
+        order one or larger keep the absolute tolerance ``1e-9`` for values below 1 (the
+        loss of the zero network can be far above ``V*``, and a tolerance relative to it
+        would call distinct values equal); tiny labels make it relative to their own size.
 
     Examples
     --------
@@ -102,7 +108,7 @@ class RegionProgram(ConeStructure):
         check_solver(solver)
         self.solver = solver
         super().__init__(ds, arrangement)
-        self.gap_scale = zero_network_value(self.exact)
+        self.gap_scale = min(Fraction(1), zero_network_value(self.exact))
 
     # -- one programme: candidate, certificate -------------------------------------
     def candidate(self, cones, solver=None, faces=None) -> Candidate:
