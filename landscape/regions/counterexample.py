@@ -13,9 +13,11 @@ from fractions import Fraction
 
 from ..errors import InputError, TooLargeError
 from ..geometry.cones import cone_sign
+from ..network.model import rational_network
+from ..network.pointwise import check_network
 from .landscape import DEFAULT_MAX_SUPPORTS, Landscape
 
-__all__ = ["find_counterexample", "rational_network", "polish_interior"]
+__all__ = ["find_counterexample", "polish_interior"]
 
 
 def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None):
@@ -35,8 +37,6 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
     smaller support is padded by splitting a neuron into parallel copies (interior case)
     or by zero neurons (boundary case, where the exact test then also covers them).
     """
-    from ..network.pointwise import check_network
-
     land = land or Landscape(ds, lam, max_supports=max_supports)
     m = int(m)
     if m < 1:
@@ -64,41 +64,6 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
                 if v.verdict == "spurious_local_minimum":
                     return (a, W), {"type": "exact_local_minimum", "support": list(S), **v.to_json_obj()}
     return None, None
-
-
-def _rational_sqrt(q):
-    q = Fraction(q)
-    if q < 0:
-        return None
-    num, den = math.isqrt(q.numerator), math.isqrt(q.denominator)
-    return Fraction(num, den) if num * num == q.numerator and den * den == q.denominator else None
-
-
-def rational_network(a, W, max_denominators=(10, 100, 1000, 10**4, 10**6)):
-    """Short rational balanced network near ``(a, W)``, or None.
-
-    Each neuron's ``u = |a| w`` is rounded to the nearest rationals with bounded
-    denominators; the result is kept only if ``|u|`` and ``sqrt|u|`` are rational, so that
-    ``a = +-sqrt|u|`` and ``w = u / sqrt|u|`` are exact and balanced.  Nothing about the
-    rounded network is assumed: callers verify it exactly.
-
-    >>> rational_network([0.7], [[0.42, 0.56, 0.0]])
-    ([Fraction(7, 10)], [[Fraction(21, 50), Fraction(14, 25), Fraction(0, 1)]])
-    """
-    for bound in max_denominators:
-        out_a, out_W, ok = [], [], True
-        for aj, wj in zip(a, W):
-            u = [Fraction(abs(float(aj)) * float(x)).limit_denominator(bound) for x in wj]
-            nu = _rational_sqrt(sum((x * x for x in u), Fraction(0)))
-            root = _rational_sqrt(nu) if nu is not None else None
-            if not root:
-                ok = False
-                break
-            out_a.append(root if float(aj) > 0 else -root)
-            out_W.append([x / root for x in u])
-        if ok:
-            return out_a, out_W
-    return None
 
 
 def _split_to_width(a, W, m):

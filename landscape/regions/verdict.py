@@ -6,9 +6,11 @@ pointwise test of :func:`~landscape.network.pointwise.check_network` cannot deci
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from ..data import parse_lam
+from ..network.io import parse_network
+from ..network.model import exact_loss
+from ..network.pointwise import NetworkVerdict
+from ..results.status import CertificateKind, Verdict
 from .landscape import Landscape, _tol
 
 __all__ = ["region_verdict"]
@@ -25,11 +27,9 @@ def region_verdict(ds, lam, a, W, prog=None, land=None):
     strictly interior and ``V(S) > L*_m``, and the network's loss is within the certified
     tolerance of ``V(S)``, the region contains a spurious local minimum whose value the
     network attains to that tolerance.  Likewise a loss within the tolerance of ``L*_m``
-    gives ``global_minimum``.  Returns a :class:`~landscape.network.pointwise.Verdict` or None when
-    no region certificate applies.
+    gives ``global_minimum``.  Returns a :class:`~landscape.network.pointwise.NetworkVerdict` or None
+    when no region certificate applies.
     """
-    from ..network.pointwise import Verdict, parse_network
-
     lam = parse_lam(lam)
     a, W = parse_network(ds, a, W)
     land = land or Landscape(ds, lam, prog=prog)
@@ -41,24 +41,22 @@ def region_verdict(ds, lam, a, W, prog=None, land=None):
             return None  # on a hyperplane, or a zero neuron: not in an open region
         cones.append(2 * cell + (0 if aj > 0 else 1))
     m = len(a)
-    rows = arr.rows_exact
-    f = [sum((aj * max(sum((x * w for x, w in zip(row, wj)), Fraction(0)), 0) for aj, wj in zip(a, W)),
-             Fraction(0)) for row in rows]
-    value = sum(((fi - yi) ** 2 for fi, yi in zip(f, ds.y_exact)), Fraction(0)) / ds.n + \
-        land.lam * (sum((v * v for v in a), Fraction(0)) + sum((v * v for w in W for v in w), Fraction(0)))
+    value = exact_loss(ds, land.lam, a, W)
     sc = land.classify(cones, m)
     Ls = land.L_star(m)
     base = {"support": sorted(set(cones)), "V_lower": sc.lower, "V_upper": sc.upper,
             "L_star_lower": Ls.lower, "L_star_upper": Ls.upper}
     if sc.klass == "global" and value - Ls.lower <= _tol(Ls.upper):
-        return Verdict("global_minimum", float(value), value, {"type": "region_global", **base},
-                       f"the loss is within the certified tolerance of L*_{m} "
-                       f"(region certificate; the pointwise exact test could not decide)")
+        return NetworkVerdict(Verdict.GLOBAL_MINIMUM, float(value), value,
+                              {"type": CertificateKind.REGION_GLOBAL, **base},
+                              f"the loss is within the certified tolerance of L*_{m} "
+                              f"(region certificate; the pointwise exact test could not decide)")
     if sc.klass == "spurious" and value - sc.lower <= _tol(sc.upper):
-        return Verdict("spurious_local_minimum", float(value), value,
-                       {"type": "region_interior_minimum", **base, "interior": sc.certificate.get("interior")},
-                       f"the open region of this network (support {base['support']}) contains a local "
-                       f"minimum: every minimiser of V(S) is strictly interior (certified), "
-                       f"V(S) >= {float(sc.lower):.10g} > L*_{m} <= {float(Ls.upper):.10g}, and this "
-                       f"network's loss is within the certified tolerance of V(S)")
+        return NetworkVerdict(Verdict.SPURIOUS_LOCAL_MINIMUM, float(value), value,
+                              {"type": CertificateKind.REGION_INTERIOR_MINIMUM, **base,
+                               "interior": sc.certificate.get("interior")},
+                              f"the open region of this network (support {base['support']}) contains a local "
+                              f"minimum: every minimiser of V(S) is strictly interior (certified), "
+                              f"V(S) >= {float(sc.lower):.10g} > L*_{m} <= {float(Ls.upper):.10g}, and this "
+                              f"network's loss is within the certified tolerance of V(S)")
     return None
