@@ -60,7 +60,11 @@ def _reject_constant(c):
 
 
 def load_network(path):
-    """Read ``(a, W, lam)`` exactly from a network JSON file (``lam`` is None if absent)."""
+    """Read ``(a, W, lam)`` exactly from a network JSON file (``lam`` is None if absent).
+
+    The file is ``{"a": ..., "W": ..., "lam": ...}`` or, as ``landscape optimum`` writes it,
+    ``{"network": {"a": ..., "W": ...}, "lam": ...}``.
+    """
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     try:
@@ -68,6 +72,8 @@ def load_network(path):
             obj = json.load(fh, parse_float=Fraction, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: invalid JSON: {exc.msg} at line {exc.lineno}") from None
+    if isinstance(obj, dict) and "a" not in obj and isinstance(obj.get("network"), dict):
+        obj = {**obj["network"], "lam": obj.get("lam")}  # the output of `landscape optimum`
     if not isinstance(obj, dict) or "a" not in obj or "W" not in obj:
-        raise InputError(f"{path}: expected a JSON object with keys 'a' and 'W'")
+        raise InputError(f"{path}: expected a JSON object with keys 'a' and 'W' (or 'network' holding them)")
     return obj["a"], obj["W"], obj.get("lam")

@@ -82,7 +82,11 @@ class NetworkVerdict:
     ``verdict`` is a :class:`~landscape.results.status.Verdict`; ``value`` is the float of
     the exact loss ``value_exact``; ``certificate`` is a JSON-ready dict (for
     ``not_a_local_minimum`` a descent direction with its exact directional-derivative
-    sign); ``reason`` explains; ``checks`` records each step.
+    sign); ``reason`` explains; ``checks`` records each step.  ``subject`` says what the
+    verdict is about: ``"exact point"`` (the input itself, as :func:`check_network` always
+    answers) or ``"certified point within radius"`` (a point at distance at most
+    ``radius`` from the input, :func:`landscape.regions.verdict.check`); ``value`` is then
+    still the input's loss and the certified point's value is in the certificate.
     """
 
     verdict: Verdict
@@ -91,10 +95,13 @@ class NetworkVerdict:
     certificate: dict
     reason: str
     checks: dict = field(default_factory=dict)
+    subject: str = "exact point"
+    radius: float = 0.0
 
     def to_json_obj(self) -> dict:
-        return {"verdict": self.verdict, "value": self.value, "value_exact": self.value_exact,
-                "certificate": self.certificate, "reason": self.reason, "checks": self.checks}
+        return {"verdict": self.verdict, "subject": self.subject, "radius": self.radius, "value": self.value,
+                "value_exact": self.value_exact, "certificate": self.certificate, "reason": self.reason,
+                "checks": self.checks}
 
 
 

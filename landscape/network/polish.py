@@ -112,7 +112,7 @@ def certify_network(ds, lam, a, W, prog=None, max_alternatives=16) -> NetworkCer
     >>> from landscape.data import Dataset
     >>> ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, -1])
     >>> nc = certify_network(ds, "5/18", [0.6666666666, -0.6666666667], [[0.6666666667, 0], [0, 0.6666666666]])
-    >>> nc.region.certified, nc.optimum, nc.optimum_verdict.verdict
+    >>> nc.region.certified, nc.optimum, str(nc.optimum_verdict.verdict)
     (True, ([Fraction(2, 3), Fraction(-2, 3)], [[Fraction(2, 3), Fraction(0, 1)], [Fraction(0, 1), Fraction(2, 3)]]), 'global_minimum')
     >>> lo, hi = nc.excess_bounds
     >>> 0 < float(hi) < 1e-9

@@ -1,19 +1,124 @@
-"""The one place that combines the pointwise test and the region certificate.
+"""The one place that combines the verdicts on a network: :func:`check`.
 
-:func:`region_verdict` certifies a float network through its region when the exact
-pointwise test of :func:`~landscape.network.pointwise.check_network` cannot decide.
+The policy (docs/theory.md, sections 4 and 9):
+
+1. the exact pointwise test (:func:`~landscape.network.pointwise.check_network`) on the
+   rational point given; a ``global_minimum`` or ``spurious_local_minimum`` there is final
+   (``subject`` = ``"exact point"``);
+2. otherwise, validated numerics (:func:`~landscape.network.nearby.certify_nearby`): a
+   certified local or global minimum within ``radius`` of the input (``subject`` =
+   ``"certified point within radius"``), or a certified critical point nearby that is not
+   a local minimum;
+3. otherwise the pointwise descent certificate (``not_a_local_minimum`` about the point
+   itself), or, when the pointwise test was too close to call, the region certificate
+   (:func:`region_verdict`) and the polish path
+   (:func:`~landscape.network.polish.certify_network`) attached to ``undecided``.
+
+Examples
+--------
+>>> import math
+>>> from landscape.data import Dataset
+>>> ds = Dataset.from_arrays([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 1, -1])
+>>> up = math.sqrt(2) - 0.3                     # |u_+| = sqrt 2 - n lam: irrational
+>>> a = [math.sqrt(up), -math.sqrt(0.7)]
+>>> W = [[math.sqrt(up / 2), math.sqrt(up / 2), 0.0], [0.0, 0.0, math.sqrt(0.7)]]
+>>> v = check(ds, "1/10", a, W)
+>>> print(v.verdict, v.subject, v.radius < 1e-12)
+global_minimum certified point within radius True
+>>> print(v.certificate["pointwise"]["verdict"])
+undecided
 """
 
 from __future__ import annotations
 
+import math
+
+from ..convex.program import RegionProgram
 from ..data import parse_lam
+from ..errors import TooLargeError
 from ..network.io import parse_network
 from ..network.model import exact_loss
-from ..network.pointwise import NetworkVerdict
+from ..network.nearby import SUBJECT_NEARBY, certify_nearby
+from ..network.pointwise import NetworkVerdict, check_network
+from ..network.polish import certify_network
 from ..results.status import CertificateKind, Verdict
 from .landscape import Landscape, _tol
 
-__all__ = ["region_verdict"]
+__all__ = ["check", "region_verdict", "RADIUS_LIMIT", "SUBJECT_REGION"]
+
+#: a nearby certified minimum counts when it is within ``RADIUS_LIMIT * max(1, |theta|)``
+RADIUS_LIMIT = 1e-3
+#: ``subject`` of a region certificate: the open region of the input holds the minimum
+SUBJECT_REGION = "open region of the point"
+
+
+def check(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000, radius_limit=None) -> NetworkVerdict:
+    """Is the network ``(a, W)`` a minimum, or within a certified radius of one?
+
+    Parameters
+    ----------
+    ds : Dataset
+    lam : Fraction or text
+    a, W : sequences
+        The network; read exactly (floats by their binary value).
+    tol : float
+        Passed to the exact pointwise test (relative margin for "too close to call").
+    prog : RegionProgram, optional
+    max_programs : int
+        Limit on ``V(S)`` solves for ``L*_m``.
+    radius_limit : float, optional
+        Largest accepted distance to a certified nearby point; default
+        ``RADIUS_LIMIT * max(1, |theta|)``.
+
+    Returns
+    -------
+    NetworkVerdict
+        With ``subject`` and ``radius`` (see the module docstring); the pointwise verdict
+        is kept in ``certificate["pointwise"]`` when it is not the answer.
+    """
+    lam = parse_lam(lam)
+    aq, Wq = parse_network(ds, a, W)
+    prog = prog or RegionProgram(ds, lam)
+    pv = check_network(ds, lam, aq, Wq, tol=tol, prog=prog, max_programs=max_programs)
+    if pv.verdict in (Verdict.GLOBAL_MINIMUM, Verdict.SPURIOUS_LOCAL_MINIMUM):
+        return pv
+    pointwise = {"verdict": pv.verdict, "reason": pv.reason, "certificate": pv.certificate}
+    nb = certify_nearby(ds, lam, aq, Wq, prog=prog, max_programs=max_programs)
+    if radius_limit is None:
+        size = math.sqrt(sum(float(v) ** 2 for v in aq) + sum(float(v) ** 2 for w in Wq for v in w))
+        radius_limit = RADIUS_LIMIT * max(1.0, size)
+    near = nb.radius is not None and nb.radius <= radius_limit
+    if near and nb.verdict != Verdict.UNDECIDED and (nb.verdict != Verdict.NOT_A_LOCAL_MINIMUM
+                                                     or pv.verdict == Verdict.UNDECIDED):
+        cert = {**nb.to_json_obj()["certificate"], "value_lower": nb.value_lower, "value_upper": nb.value_upper,
+                "point": {"a": nb.a.tolist(), "W": nb.W.tolist()}, "pointwise": pointwise}
+        return NetworkVerdict(nb.verdict, pv.value, pv.value_exact, cert, nb.reason,
+                              {**pv.checks, "nearby": nb.verdict}, subject=SUBJECT_NEARBY, radius=nb.radius)
+    nearby = nb.to_json_obj()
+    if pv.verdict == Verdict.NOT_A_LOCAL_MINIMUM:
+        pv.certificate = {**pv.certificate, "nearby": nearby}
+        return pv
+    why = pv.reason
+    try:
+        rv = region_verdict(ds, lam, aq, Wq, prog=prog)
+    except TooLargeError:
+        rv = None
+    if rv is not None:
+        rv.reason = f"{rv.reason} [pointwise exact test undecided: {why}]"
+        rv.checks = {**pv.checks, **rv.checks, "region_fallback": rv.verdict}
+        rv.subject = SUBJECT_REGION
+        return rv
+    cert = {**pv.certificate, "nearby": nearby}
+    why += f"; nearby: {nb.reason}"
+    try:
+        nc = certify_network(ds, lam, aq, Wq, prog=prog)
+    except TooLargeError as exc:
+        nc = None
+        why += f"; polish skipped: {exc}"
+    if nc is not None:
+        cert["polish"] = nc.to_json_obj()
+        why += "; " + nc.summary
+    return NetworkVerdict(Verdict.UNDECIDED, pv.value, pv.value_exact, cert, why, pv.checks)
 
 
 def region_verdict(ds, lam, a, W, prog=None, land=None):
