@@ -489,7 +489,8 @@ def _cmd_counterexample(args):
     network, sc = find_counterexample(ds, args.lam, args.width, max_supports=args.max_supports)
     if network is None:
         return dumps({"found": False, "width": args.width, "lam": args.lam,
-                      "reason": "no support of size <= min(m, n + 1) holds a certified interior spurious minimum"})
+                      "reason": "no support of size <= min(m, n + 1) holds a certified spurious minimum "
+                                "(interior, exact rational boundary, or validated boundary)"})
     a, W = network
     return dumps({"found": True, "width": args.width, "lam": args.lam, "a": list(a), "W": [list(w) for w in W],
                   "certificate": sc})

@@ -107,7 +107,15 @@ class NetworkVerdict:
 
 
 def _rel(x, scale):
-    return abs(float(x)) / max(float(scale), 1e-300)
+    """``|x| / scale`` as a float, computed exactly first (tiny neurons underflow in floats)."""
+    return abs(float(Fraction(x) / Fraction(scale))) if scale else float("inf")
+
+
+def _unit_float(u):
+    """``u / |u|`` in floats for an exact nonzero ``u`` of any size (scaled before rounding)."""
+    big = max(abs(v) for v in u)
+    uf = np.array([float(v / big) for v in u])
+    return uf / np.linalg.norm(uf)
 
 
 def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> NetworkVerdict:
@@ -192,7 +200,7 @@ def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> Net
             dot = _dot(u[j], u[k])
             if dot > 0 and dot * dot == uu[j] * uu[k]:
                 continue
-            rel = 1 - (float(dot) ** 2 / (float(uu[j]) * float(uu[k]))) if dot > 0 else 1.0
+            rel = 1 - float(dot * dot / (uu[j] * uu[k])) if dot > 0 else 1.0
             if rel <= tol:
                 close.append(("parallel", f"neurons {j},{k}: 1 - cos^2 = {rel:.2g}"))
                 checks["parallel"] = "too_close"
@@ -221,7 +229,9 @@ def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> Net
         beta = _dot(b0, u[j])
         radial = sign_p_plus_q_sqrt(-beta, nl, uu[j])  # sign of n lam |u| - b.u
         if radial != 0:
-            rel = abs(float(beta) - float(nl) * float(uu[j]) ** 0.5) / (float(nl) * float(uu[j]) ** 0.5)
+            # |b.u - n lam |u|| / (n lam |u|), from the exact ratio (b.u)^2 / (n lam |u|)^2
+            cos = (1 if beta > 0 else -1) * math.sqrt(float(beta * beta / (nl * nl * uu[j]))) if beta else 0.0
+            rel = abs(cos - 1.0)
             if rel > tol:
                 checks["kkt"] = "failed"
                 cert = {"type": CertificateKind.RADIAL, "neuron": j,
@@ -229,8 +239,7 @@ def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> Net
                         "b_dot_u": beta, "n_lam": nl, "u_norm_sq": uu[j],
                         "directional_derivative_sign": -1}
                 return result(Verdict.NOT_A_LOCAL_MINIMUM, cert,
-                              f"neuron {j}: b.u = {float(beta):.6g} != n lam |u| = "
-                              f"{float(nl) * float(uu[j]) ** 0.5:.6g}; "
+                              f"neuron {j}: b.u != n lam |u| (ratio {cos:.6g}); "
                               f"{'growing' if radial < 0 else 'shrinking'} it lowers L")
             close.append(("kkt_radial", f"neuron {j}: relative margin {rel:.2g}"))
             checks["kkt"] = "too_close"
@@ -311,9 +320,8 @@ def _kkt_in_cone(prog, rows, r, u, uu, c, b, nl, tol, radial_exact):
     n, dim = prog.n, prog.dim
     D = prog.patterns[cone_cell(c)]
     act = [i for i in range(n) if any(rows[i]) and _dot(rows[i], u) == 0]
-    uf = np.array([float(v) for v in u])
     bf = np.array([float(v) for v in b])
-    g = float(nl) * uf / np.linalg.norm(uf) - bf
+    g = float(nl) * _unit_float(u) - bf
     scale = float(nl) + np.linalg.norm(bf)
     Gf = np.array([[float(v) * (1 if D[i] else -1) for v in rows[i]] for i in act]).reshape(len(act), dim)
     if len(act):
