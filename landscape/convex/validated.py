@@ -142,7 +142,8 @@ class ValidatedPoint:
     faces : list of Face
         As used: ``orthogonal`` rows are listed in ``orthogonal``.
     u_mid, u_rad : list of numpy arrays
-        Centre and half-widths of the box for each ``u_f`` (the solution lies within).
+        Centre and half-widths of a box for each ``u_f`` that holds the solution (the
+        rounding of the centre to a float is included in the half-width).
     multipliers : list of dict
         Per face: ``{row: (lower, upper)}`` of ``lambda_i`` (float bounds).
     value_lower, value_upper : Fraction or None
@@ -171,7 +172,7 @@ class ValidatedPoint:
     reason: str = ""
 
     def u_balls(self):
-        """The box as ``arb`` balls, one list per face."""
+        """The box as ``arb`` balls, one list per face (``u_mid +- u_rad``, exact floats)."""
         from flint import arb
 
         return [[arb(float(m), float(r)) for m, r in zip(mid, rad)] for mid, rad in zip(self.u_mid, self.u_rad)]
@@ -206,6 +207,16 @@ def _fraction_bounds(x):
     mid = Fraction(int(m)) * (Fraction(2) ** int(e))
     rad = Fraction(int(rm)) * (Fraction(2) ** int(re))
     return mid - rad, mid + rad
+
+
+def _float_radius(ball, mid):
+    """A float ``rho`` with ``ball`` inside ``[mid - rho, mid + rho]`` (``mid`` a float near
+    the ball's centre: the rounding of the centre is part of the radius)."""
+    import math
+
+    from flint import arb
+
+    return math.nextafter(float((ball - arb(mid)).abs_upper()), math.inf)
 
 
 def _arb_q(q):
@@ -495,7 +506,7 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
         r = system.residual_ball(parts)
         Xa, ya, nla = system.arb_data()
         u_mid = [np.array([float(v.mid()) for v in u]) for u, _ in parts]
-        u_rad = [np.array([float(v.rad()) * (1 + 2.0**-40) for v in u]) for u, _ in parts]
+        u_rad = [np.array([_float_radius(v, float(m)) for v, m in zip(u, mid)]) for (u, _), mid in zip(parts, u_mid)]
         mults = []
         checks = {"strict_signs": 0, "exact_zero_multipliers": 0}
         margins = []
@@ -538,7 +549,7 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
         value = sum((v * v for v in r), arb(0)) / prog.n + 2 * _arb_q(prog.lam) * sum(nrm, arb(0))
         lo, hi = _fraction_bounds(value)
         r_mid = np.array([float(v.mid()) for v in r])
-        r_rad = np.array([float(v.rad()) * (1 + 2.0**-40) + 1e-300 for v in r])
+        r_rad = np.array([_float_radius(v, m) for v, m in zip(r, r_mid)])
         checks["min_margin"] = min(margins) if margins else None
         common = dict(faces=list(faces), orthogonal=orth, u_mid=u_mid, u_rad=u_rad, multipliers=mults,
                       value_lower=lo, value_upper=hi, residual_mid=r_mid, residual_rad=r_rad, checks=checks)
