@@ -407,17 +407,35 @@ def _norms_positive(system, B):
     return out
 
 
-def _orthogonal_rows(prog, face, lam_est, scale):
-    """Tight rows whose multiplier vanishes structurally: ``x_i`` orthogonal to every active
-    row and every remaining tight row (exact), with a small float multiplier."""
+def _tight_classes(prog, face):
+    """The tight rows grouped by hyperplane: ``[(rep, [(k, c_k), ...]), ...]`` with
+    ``x_k = c_k x_rep`` exactly (``c_rep = 1``); only representatives enter the system."""
     rows = prog.arr.rows_exact
-    small = {i for i, li in zip(face.tight, lam_est) if abs(li) <= _SMALL_MULTIPLIER * scale}
+    out = []
+    for k in face.tight:
+        for rep, members in out:
+            piv = next(t for t, v in enumerate(rows[rep]) if v != 0)
+            c = Fraction(rows[k][piv]) / Fraction(rows[rep][piv])
+            if all(Fraction(a) == c * Fraction(b) for a, b in zip(rows[k], rows[rep])):
+                members.append((k, c))
+                break
+        else:
+            out.append((k, [(k, Fraction(1))]))
+    return out
+
+
+def _orthogonal_rows(prog, face, reps, lam_est, scale):
+    """Tight hyperplanes whose multiplier vanishes structurally: the representative ``x_i``
+    is orthogonal to every active row and every remaining tight representative (exact),
+    and its float multiplier is small."""
+    rows = prog.arr.rows_exact
+    small = {i for i, li in zip(reps, lam_est) if abs(li) <= _SMALL_MULTIPLIER * scale}
 
     def orth(i, j):
         return sum((a * b for a, b in zip(rows[i], rows[j])), Fraction(0)) == 0
 
     while True:
-        keep = (set(face.tight) - small) | set(face.active)
+        keep = (set(reps) - small) | set(face.active)
         drop = {i for i in small if not all(orth(i, j) for j in keep)}
         if not drop:
             return tuple(sorted(small))
@@ -461,35 +479,35 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
         return undecided("no used cone: nothing to certify")
     dim = prog.dim
     u0 = [np.asarray(u, dtype=float).reshape(dim) for u in u0]
-    # 1. float Newton with every tight row held; multiplier estimates
-    system = _System(prog, faces, [f.tight for f in faces])
+    # 1. float Newton with every tight hyperplane held; multiplier estimates
+    classes = [_tight_classes(prog, f) for f in faces]
+    reps = [tuple(rep for rep, _ in cl) for cl in classes]
+    system = _System(prog, faces, reps)
     z0 = []
-    for f, u in zip(faces, u0):
+    for t, u in zip(reps, u0):
         z0.append(u)
-        z0.append(np.zeros(len(f.tight)))
+        z0.append(np.zeros(len(t)))
     z0 = np.concatenate(z0)
     # start the multipliers at their least-squares values
-    parts = system.split(z0)
     F0 = system.F(z0)
-    for a, (f, (u, _)) in enumerate(zip(faces, parts)):
-        if f.tight:
+    for a, t in enumerate(reps):
+        if t:
             o = system.offsets[a]
-            XT = prog.X[list(f.tight)]
-            z0[o + dim:o + system.sizes[a]] = np.linalg.lstsq(XT.T, F0[o:o + dim], rcond=None)[0]
+            z0[o + dim:o + system.sizes[a]] = np.linalg.lstsq(prog.X[list(t)].T, F0[o:o + dim], rcond=None)[0]
     z = system.newton(z0)
     if z is None:
         return undecided("Newton's method on the face system failed (singular Jacobian or a zero u)")
     scale = system.nl + float(np.abs(prog.X).max()) * float(np.abs(prog.y).max())
     # 2. structurally vanishing multipliers: drop those rows from the system
     orth = []
-    for f, (_, lam) in zip(faces, system.split(z)):
-        orth.append(_orthogonal_rows(prog, f, lam, scale))
-    tight = [tuple(i for i in f.tight if i not in o) for f, o in zip(faces, orth)]
+    for f, t, (_, lam) in zip(faces, reps, system.split(z)):
+        orth.append(_orthogonal_rows(prog, f, t, lam, scale))
+    tight = [tuple(i for i in t if i not in o) for t, o in zip(reps, orth)]
     if any(orth):
-        full = _System(prog, faces, [f.tight for f in faces]).split(z)
+        full = system.split(z)
         system = _System(prog, faces, tight)
-        z = system.newton(np.concatenate([np.concatenate([u, lam[[k for k, i in enumerate(f.tight) if i not in o]]])
-                                          for f, o, (u, lam) in zip(faces, orth, full)]))
+        z = system.newton(np.concatenate([np.concatenate([u, lam[[k for k, i in enumerate(t) if i not in o]]])
+                                          for t, o, (u, lam) in zip(reps, orth, full)]))
         if z is None:
             return undecided("Newton's method on the reduced face system failed")
     # 3. Krawczyk
@@ -521,21 +539,31 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
             else:  # a row of the wrong sign: the face's critical point is not in the cone
                 unknown.append(what if not ball < 0 else f"{what} fails: the face's critical point leaves its cone")
 
-        for a, (f, t, o, (u, lam)) in enumerate(zip(faces, tight, orth, parts)):
+        for a, (f, t, (u, lam)) in enumerate(zip(faces, tight, parts)):
             xu = [sum((Xa[i][q] * u[q] for q in range(dim)), arb(0)) for i in range(prog.n)]
             for i in f.active:
                 need(xu[i], f"row {i} active in face {a}", cone=True)
             for i in f.inactive:
                 need(-xu[i], f"row {i} inactive in face {a}", cone=True)
             mm = {}
-            for p, i in enumerate(t):
-                mm[i] = (float(lam[p].lower()), float(lam[p].upper()))
-                need(-lam[p], f"multiplier of row {i} in face {a} (the cone where it stays inactive)")
-                need(lam[p] - f.sign * r[i], f"multiplier of row {i} in face {a} (the cone where it becomes active)")
-            for i in o:
-                mm[i] = (0.0, 0.0)
+            lam_of = dict(zip(t, lam))
+            for i, members in classes[a]:
+                # KKT of the accessible cones on either side of the hyperplane of x_i:
+                # lam - s sum_{c_k > 0} c_k r_k >= 0 and s sum_{c_k < 0} c_k r_k - lam >= 0
+                pos = f.sign * sum((_arb_q(c) * r[k] for k, c in members if c > 0), arb(0))
+                negs = [(k, c) for k, c in members if c < 0]
+                neg = f.sign * sum((_arb_q(c) * r[k] for k, c in negs), arb(0))
+                if i in lam_of:
+                    li = lam_of[i]
+                    mm[i] = (float(li.lower()), float(li.upper()))
+                    need(neg - li, f"multiplier of row {i} in face {a} (the cone where it stays inactive)")
+                    need(li - pos, f"multiplier of row {i} in face {a} (the cone where it becomes active)")
+                    continue
+                mm[i] = (0.0, 0.0)  # structurally zero: x_i is orthogonal to the face's other rows
                 checks["exact_zero_multipliers"] += 1
-                need(-f.sign * r[i], f"multiplier of orthogonal row {i} in face {a} (the cone where it becomes active)")
+                need(-pos, f"multiplier of orthogonal row {i} in face {a} (the cone where it becomes active)")
+                if negs:
+                    need(neg, f"multiplier of orthogonal row {i} in face {a} (the cone where it stays inactive)")
             mults.append(mm)
         # parallel condition: same-sign faces whose closed cones meet in some cell
         for a in range(len(faces)):
@@ -553,9 +581,9 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
         checks["min_margin"] = min(margins) if margins else None
         common = dict(faces=list(faces), orthogonal=orth, u_mid=u_mid, u_rad=u_rad, multipliers=mults,
                       value_lower=lo, value_upper=hi, residual_mid=r_mid, residual_rad=r_rad, checks=checks)
-        if wrong and any(_independent(prog, f.tight) for f in faces) and all(_independent(prog, f.tight) for f in faces):
-            # every sign pattern of independent tight rows is realised next to the point,
-            # so a multiplier of the wrong sign fails the KKT test of an accessible cone
+        if wrong and all(_independent(prog, t) for t in reps):
+            # every sign pattern of independent tight hyperplanes is realised next to the
+            # point, so a multiplier of the wrong sign fails the KKT test of an accessible cone
             return ValidatedPoint("violated", False, None, reason="; ".join(wrong[:3]), **common)
         if wrong or unknown:
             unknown = wrong + unknown
