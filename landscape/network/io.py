@@ -16,10 +16,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..data import parse_rational
+from ..convex.program import RegionProgram
+from ..data import parse_lam, parse_rational
 from ..errors import InputError
 
-__all__ = ["parse_network", "load_network"]
+__all__ = ["parse_network", "load_network", "parse_problem"]
 
 
 def parse_network(ds, a, W):
@@ -53,6 +54,21 @@ def parse_network(ds, a, W):
                              f"(d = {ds.d}, {bias})")
         out.append([parse_rational(v, f"W[{j}][{i}]") for i, v in enumerate(row)])
     return a, out
+
+
+def parse_problem(ds, lam, a, W, prog=None):
+    """The inputs of every test on a network, read exactly: ``(lam, a, W, prog)``.
+
+    ``lam`` as a Fraction (``> 0``), ``(a, W)`` by :func:`parse_network`, and the
+    :class:`~landscape.convex.program.RegionProgram` (built unless given; a given one must
+    have the same ``lam``).
+    """
+    lam = parse_lam(lam)
+    a, W = parse_network(ds, a, W)
+    prog = prog or RegionProgram(ds, lam)
+    if prog.lam != lam:
+        raise InputError("prog was built for a different lam")
+    return lam, a, W, prog
 
 
 def _reject_constant(c):

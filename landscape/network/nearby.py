@@ -47,13 +47,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..convex.program import RegionProgram
 from ..convex.validated import certify_faces, face_of
-from ..data import parse_lam
-from ..errors import InputError, TooLargeError
+from ..errors import TooLargeError
 from ..exact.arithmetic import gap_ok
 from ..results.status import Verdict
-from .io import parse_network
+from .io import parse_problem
 
 __all__ = ["NearbyMinimum", "certify_nearby", "SUBJECT_EXACT", "SUBJECT_NEARBY", "VALIDATED"]
 
@@ -149,11 +147,7 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=1e-8, tolerances=FACE_TOLE
     -------
     NearbyMinimum
     """
-    lam = parse_lam(lam)
-    aq, Wq = parse_network(ds, a, W)
-    prog = prog or RegionProgram(ds, lam)
-    if prog.lam != lam:
-        raise InputError("prog was built for a different lam")
+    lam, aq, Wq, prog = parse_problem(ds, lam, a, W, prog)
     m = len(aq)
     af = np.array([float(v) for v in aq])
     Wf = np.array([[float(v) for v in w] for w in Wq]).reshape(m, prog.dim)

@@ -61,13 +61,12 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import nnls
 
-from ..convex.program import RegionProgram, _fq_mat, _particular_solution
-from ..data import parse_lam
-from ..errors import InputError, TooLargeError
+from ..convex.program import _fq_mat, _particular_solution
+from ..errors import TooLargeError
 from ..exact.arithmetic import GAP_TOL, gap_ok, sign_p_plus_q_sqrt, to_grid
 from ..geometry.cones import cone_cell, cone_sign
 from ..results.status import CertificateKind, Verdict
-from .io import parse_network
+from .io import parse_problem
 from .model import _dot, exact_fit
 from .stationarity import accessible_cones
 from .stationarity import is_stationary  # noqa: F401  (regions.landscape imports it from here)
@@ -142,11 +141,7 @@ def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> Net
     NetworkVerdict
         About the exact rational point given, never about a nearby one.
     """
-    lam = parse_lam(lam)
-    a, W = parse_network(ds, a, W)
-    prog = prog or RegionProgram(ds, lam)
-    if prog.lam != lam:
-        raise InputError("prog was built for a different lam")
+    lam, a, W, prog = parse_problem(ds, lam, a, W, prog)
     n, m = ds.n, len(a)
     rows = [list(x) for x in prog.arr.rows_exact]
     y = list(ds.y_exact)

@@ -15,10 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..convex.program import RegionProgram
-from ..data import parse_lam
-from ..errors import InputError
-from .io import parse_network
+from .io import parse_problem
 from .model import _dot, exact_loss, rational_network
 from .pointwise import NetworkVerdict, check_network
 from .stationarity import accessible_cones
@@ -118,11 +115,7 @@ def certify_network(ds, lam, a, W, prog=None, max_alternatives=16) -> NetworkCer
     >>> 0 < float(hi) < 1e-9
     True
     """
-    lam = parse_lam(lam)
-    a, W = parse_network(ds, a, W)
-    prog = prog or RegionProgram(ds, lam)
-    if prog.lam != lam:
-        raise InputError("prog was built for a different lam")
+    lam, a, W, prog = parse_problem(ds, lam, a, W, prog)
     rows = [list(x) for x in prog.arr.rows_exact]
     Xf = prog.X
     neurons, choices = [], []

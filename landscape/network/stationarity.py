@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..convex.program import RegionProgram
-from ..data import parse_lam
 from ..geometry.cones import cone_cell, cone_sign
-from .io import parse_network
+from .io import parse_problem
 
 __all__ = ["is_stationary", "accessible_cones"]
 
@@ -41,9 +39,7 @@ def is_stationary(ds, lam, a, W, tol=1e-9, prog=None) -> bool:
     module examples, where a neuron on a hyperplane is stationary from one side yet can
     rotate across it (Wang, Lacotte & Pilanci, ICLR 2022).
     """
-    lam = parse_lam(lam)
-    a, W = parse_network(ds, a, W)
-    prog = prog or RegionProgram(ds, lam)
+    lam, a, W, prog = parse_problem(ds, lam, a, W, prog)
     X, y = prog.X, prog.y
     af = np.array([float(v) for v in a])
     Wf = np.array([[float(v) for v in w] for w in W])
