@@ -5,8 +5,9 @@
 
     L(a, W) = (1/n) sum_i (sum_j a_j relu(w_j . x_i) - y_i)^2 + lam (|a|^2 + |W|_F^2).
 
-Let ``u_j = |a_j| w_j`` (in the cell of ``w_j``; the sign is the cone's).  The network is a local minimum iff (Pilanci & Ergen 2020; cf. Wang,
-Lacotte & Pilanci, ICLR 2022, and docs/theory.md, section 4):
+Let ``u_j = |a_j| w_j`` (in the cell of ``w_j``; the sign is the cone's).  The network is
+a local minimum iff (Pilanci & Ergen 2020; cf. Wang, Lacotte & Pilanci, ICLR 2022, and
+docs/theory.md, section 4):
 
 1. every neuron is balanced, ``a_j^2 = |w_j|^2`` (else rescaling ``a_j -> a_j e^-s``,
    ``w_j -> w_j e^s`` lowers the weight decay without changing ``f``);
@@ -33,8 +34,7 @@ margin is below ``tol`` (default 1e-9) the verdict is ``undecided`` and ``reason
 check.  Certifying a *nearby* minimum instead is the job of
 :func:`landscape.network.nearby.certify_nearby` (validated numerics, docs/theory.md,
 section 9); :func:`landscape.regions.verdict.check` combines the two with the region
-certificate.
-Note that an exact local minimum with rational data may need irrational weights (e.g.
+certificate.  Note that an exact local minimum with rational data may need irrational weights (e.g.
 ``|u| = (|y_+| - n lam)`` with ``|y_+|`` irrational), in which case no rational input
 can pass the exact test and ``undecided`` is the honest answer.
 
