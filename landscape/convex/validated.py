@@ -283,6 +283,10 @@ class _System:
         return J
 
     def newton(self, z, iters=30):
+        with np.errstate(all="ignore"):
+            return self._newton(z, iters)
+
+    def _newton(self, z, iters):
         for _ in range(iters):
             if any(np.linalg.norm(u) == 0 for u, _ in self.split(z)):
                 return None
@@ -291,7 +295,7 @@ class _System:
             except np.linalg.LinAlgError:
                 return None
             z = z - step
-            if not np.all(np.isfinite(z)):
+            if not np.all(np.isfinite(z)) or not np.all(np.isfinite(self.F(z))):
                 return None
             if np.linalg.norm(step) <= 1e-15 * (1 + np.linalg.norm(z)):
                 break
@@ -442,6 +446,73 @@ def _orthogonal_rows(prog, face, reps, lam_est, scale):
         small -= drop
 
 
+#: rounds of active-set corrections of the candidate faces
+_SETTLE_ROUNDS = 8
+
+
+def _newton_on_faces(prog, faces, u0):
+    dim = prog.dim
+    classes = [_tight_classes(prog, f) for f in faces]
+    reps = [tuple(rep for rep, _ in cl) for cl in classes]
+    system = _System(prog, faces, reps)
+    z0 = []
+    for t, u in zip(reps, u0):
+        z0.append(u)
+        z0.append(np.zeros(len(t)))
+    z0 = np.concatenate(z0)
+    # start the multipliers at their least-squares values
+    with np.errstate(all="ignore"):
+        F0 = system.F(z0)
+    if not np.all(np.isfinite(F0)):
+        return None
+    for a, t in enumerate(reps):
+        if t:
+            o = system.offsets[a]
+            z0[o + dim:o + system.sizes[a]] = np.linalg.lstsq(prog.X[list(t)].T, F0[o:o + dim], rcond=None)[0]
+    z = system.newton(z0)
+    return None if z is None else (classes, reps, system, z)
+
+
+def _settle(prog, faces, classes, system, z, eps):
+    """Float active-set corrections of the faces at the Newton point ``z``, or None."""
+    X = prog.X
+    parts = system.split(z)
+    fit = np.zeros(prog.n)
+    for f, m, (u, _) in zip(faces, system.masks, parts):
+        fit += f.sign * m * (X @ u)
+    r = prog.y - fit
+    out, changed = [], False
+    for f, cl, (u, lam) in zip(faces, classes, parts):
+        act, ina, tig = set(f.active), set(f.inactive), set(f.tight)
+        xu = X @ u
+        scale = np.linalg.norm(X, axis=1) * np.linalg.norm(u)
+        for i in list(act):
+            if xu[i] <= 1e-12 * scale[i]:
+                act.discard(i), tig.add(i)
+        for i in list(ina):
+            if xu[i] >= -1e-12 * scale[i]:
+                ina.discard(i), tig.add(i)
+        lam_of = dict(zip([rep for rep, _ in cl], lam))
+        for rep, members in cl:
+            li = lam_of[rep]
+            pos = f.sign * sum(float(c) * r[k] for k, c in members if c > 0)
+            neg = f.sign * sum(float(c) * r[k] for k, c in members if c < 0)
+            side = None
+            if neg - li < -eps:
+                side = -1            # x_rep . u < 0: the representative becomes inactive
+            elif li - pos < -eps:
+                side = 1
+            if side is None:
+                continue
+            for k, c in members:
+                tig.discard(k)
+                (act if side * c > 0 else ina).add(k)
+        new = Face(f.sign, tuple(sorted(act)), tuple(sorted(ina)), tuple(sorted(tig)))
+        changed |= new != f
+        out.append(new)
+    return out if changed else None
+
+
 def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_global=True) -> ValidatedPoint:
     """Certify the critical point of the face programmes of ``faces`` near ``u0``.
 
@@ -479,25 +550,22 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
         return undecided("no used cone: nothing to certify")
     dim = prog.dim
     u0 = [np.asarray(u, dtype=float).reshape(dim) for u in u0]
-    # 1. float Newton with every tight hyperplane held; multiplier estimates
-    classes = [_tight_classes(prog, f) for f in faces]
-    reps = [tuple(rep for rep, _ in cl) for cl in classes]
-    system = _System(prog, faces, reps)
-    z0 = []
-    for t, u in zip(reps, u0):
-        z0.append(u)
-        z0.append(np.zeros(len(t)))
-    z0 = np.concatenate(z0)
-    # start the multipliers at their least-squares values
-    F0 = system.F(z0)
-    for a, t in enumerate(reps):
-        if t:
-            o = system.offsets[a]
-            z0[o + dim:o + system.sizes[a]] = np.linalg.lstsq(prog.X[list(t)].T, F0[o:o + dim], rcond=None)[0]
-    z = system.newton(z0)
-    if z is None:
-        return undecided("Newton's method on the face system failed (singular Jacobian or a zero u)")
-    scale = system.nl + float(np.abs(prog.X).max()) * float(np.abs(prog.y).max())
+    # 1. float Newton with every tight hyperplane held, then active-set corrections: a
+    #    tight hyperplane whose float multiplier has the wrong sign is released to the side
+    #    it asks for, a row whose sign flipped becomes tight (a float heuristic: only the
+    #    final face is certified)
+    scale = prog.n * float(prog.lam) + float(np.abs(prog.X).max()) * float(np.abs(prog.y).max())
+    for _ in range(_SETTLE_ROUNDS):
+        solved = _newton_on_faces(prog, faces, u0)
+        if solved is None:
+            return undecided("Newton's method on the face system failed (singular Jacobian or a zero u)")
+        classes, reps, system, z = solved
+        moved = _settle(prog, faces, classes, system, z, 1e-9 * scale)
+        if moved is None:
+            break
+        faces, u0 = moved, [u for u, _ in system.split(z)]
+        if len(set(faces)) < len(faces):
+            return undecided("two faces became one during the active-set corrections")
     # 2. structurally vanishing multipliers: drop those rows from the system
     orth = []
     for f, t, (_, lam) in zip(faces, reps, system.split(z)):
@@ -511,7 +579,12 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
         if z is None:
             return undecided("Newton's method on the reduced face system failed")
     # 3. Krawczyk
-    step = float(np.linalg.norm(np.linalg.solve(system.J(z), system.F(z)))) if system.k else 0.0
+    try:
+        step = float(np.linalg.norm(np.linalg.solve(system.J(z), system.F(z))))
+    except np.linalg.LinAlgError:
+        step = np.inf
+    if not np.isfinite(step):
+        return undecided("the face system is singular at the Newton point (degenerate face)", orthogonal=orth)
     base = 1.0 + float(np.max(np.abs(z)))
     radii = [np.full(system.k, 10 * step + r * base) for r in radii_rel]
     with _precision(PRECISION_BITS):

@@ -7,7 +7,7 @@ general, and sit on hyperplanes that the float point misses by rounding.
 global) minimum within a proven distance of this network?*
 
 1. Neurons with ``|a_j||w_j|`` below ``zero_rel`` times the largest (or exactly zero, or
-   underflowing) are zero neurons; every other neuron gets the face of ``u_j = |a_j| w_j``
+   underflowing) are zero neurons (two thresholds are tried); every other neuron gets the face of ``u_j = |a_j| w_j``
    (:func:`~landscape.convex.validated.face_of`, for a few tolerances on the slack), and
    neurons with the same sign and face are merged (``u_f = sum u_j``).
 2. :func:`~landscape.convex.validated.certify_faces` proves a unique critical point of the
@@ -122,7 +122,7 @@ def _group(prog, u, signs, live, tol):
     return faces, members
 
 
-def certify_nearby(ds, lam, a, W, prog=None, zero_rel=1e-8, tolerances=FACE_TOLERANCES,
+def certify_nearby(ds, lam, a, W, prog=None, zero_rel=(1e-8, 1e-4), tolerances=FACE_TOLERANCES,
                    max_programs=20000) -> NearbyMinimum:
     """Certify a minimum of the training loss within a proven radius of the network ``(a, W)``.
 
@@ -135,8 +135,10 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=1e-8, tolerances=FACE_TOLE
         The network (floats, Fractions or rational text; read exactly, used in floats).
     prog : RegionProgram, optional
         Reused structure for the same ``ds`` and ``lam``.
-    zero_rel : float
-        Neurons with ``|a_j||w_j|`` below ``zero_rel`` times the largest are zero neurons.
+    zero_rel : tuple of float
+        Neurons with ``|a_j||w_j|`` below ``zero_rel`` times the largest are zero neurons;
+        each threshold is tried in turn (a dead neuron of gradient descent shrinks only
+        geometrically).
     tolerances : tuple of float
         Relative slacks tried for the tight rows (first conclusive one wins).
     max_programs : int
@@ -154,25 +156,30 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=1e-8, tolerances=FACE_TOLE
     u = [abs(af[j]) * Wf[j] for j in range(m)]
     unorm = np.array([_norm(v) for v in u])
     top = float(unorm.max()) if m else 0.0
-    live = [j for j in range(m) if unorm[j] > 0 and unorm[j] > zero_rel * top and af[j] != 0]
-    zeros = [j for j in range(m) if j not in live]
     signs = [1 if af[j] > 0 else -1 for j in range(m)]
     nothing = NearbyMinimum(Verdict.UNDECIDED, None, None, None, None, None, None, {}, "")
-    if not live:
+    vp, tried = None, []
+    for zr in zero_rel:
+        live = [j for j in range(m) if unorm[j] > 0 and unorm[j] > zr * top and af[j] != 0]
+        if not live:
+            continue
+        for tol in tolerances:
+            faces, members = _group(prog, u, signs, live, tol)
+            if faces in tried:
+                continue
+            tried.append(faces)
+            u0 = [sum(u[j] for j in mem) for mem in members]
+            cand = certify_faces(prog, faces, u0, need_global=True)
+            if vp is None or cand.status != "undecided":
+                vp, best_members, best_live = cand, members, live
+            if cand.status != "undecided":
+                break
+        if vp is not None and vp.status != "undecided":
+            break
+    if vp is None:
         nothing.reason = "every neuron is (numerically) zero: the zero network is judged by the exact test"
         return nothing
-    vp, tried = None, []
-    for tol in tolerances:
-        faces, members = _group(prog, u, signs, live, tol)
-        if faces in tried:
-            continue
-        tried.append(faces)
-        u0 = [sum(u[j] for j in mem) for mem in members]
-        cand = certify_faces(prog, faces, u0, need_global=True)
-        if vp is None or cand.status != "undecided":
-            vp, best_members = cand, members
-        if cand.status != "undecided":
-            break
+    zeros = [j for j in range(m) if j not in best_live]
     cert = {"type": VALIDATED, "validated": vp.to_json_obj(), "zero_neurons": zeros,
             "neurons_of_face": best_members}
     if vp.status == "undecided":
