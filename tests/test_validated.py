@@ -40,9 +40,17 @@ def test_boundary_point_that_can_cross_is_violated():
     ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, 1])
     prog = RegionProgram(ds, "5/18")
     u = [4 / 9, 0.0]
-    vp = certify_faces(prog, [face_of(prog, u, 1)], [u])
+    vp = certify_faces(prog, [face_of(prog, u, 1)], [u], settle=False)
     assert vp.status == "violated" and vp.local_minimum is False
     assert "becomes active" in vp.reason
+    # with active-set corrections the row is released and the global minimum found:
+    # u = (1 - n lam / |y|) y, L = (1/2)(n lam)^2 + 2 lam (|y| - n lam) = 5 sqrt2 / 9 - 25/162
+    vp = certify_faces(prog, [face_of(prog, u, 1)], [u])
+    assert vp.status == "certified" and vp.global_dual is True and vp.faces[0].active == (0, 1)
+    with mpmath.workdps(40):
+        exact = 5 * mpmath.sqrt(2) / 9 - mpmath.mpf(25) / 162
+        lo, hi = (mpmath.mpf(q.numerator) / q.denominator for q in (vp.value_lower, vp.value_upper))
+        assert lo <= exact <= hi and hi - lo < mpmath.mpf(10) ** -20
 
 
 def test_generic_boundary_minimum_matches_a_50_digit_newton_solve():

@@ -513,7 +513,8 @@ def _settle(prog, faces, classes, system, z, eps):
     return out if changed else None
 
 
-def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_global=True) -> ValidatedPoint:
+def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_global=True,
+                  settle=True) -> ValidatedPoint:
     """Certify the critical point of the face programmes of ``faces`` near ``u0``.
 
     Parameters
@@ -530,6 +531,12 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
         of the last Newton step).
     need_global : bool
         Also decide the global dual condition over all ``K`` cones (``global_dual``).
+    settle : bool
+        Correct the faces first by float active-set steps (a tight row whose multiplier
+        has the wrong sign is released, a row that changes sign becomes tight), so that a
+        slightly wrong guess still reaches the nearby minimum; ``False`` certifies the
+        critical point of exactly the faces given (the returned ``faces`` are the ones
+        certified either way).
 
     Returns
     -------
@@ -555,12 +562,12 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
     #    it asks for, a row whose sign flipped becomes tight (a float heuristic: only the
     #    final face is certified)
     scale = prog.n * float(prog.lam) + float(np.abs(prog.X).max()) * float(np.abs(prog.y).max())
-    for _ in range(_SETTLE_ROUNDS):
+    for _ in range(_SETTLE_ROUNDS if settle else 1):
         solved = _newton_on_faces(prog, faces, u0)
         if solved is None:
             return undecided("Newton's method on the face system failed (singular Jacobian or a zero u)")
         classes, reps, system, z = solved
-        moved = _settle(prog, faces, classes, system, z, 1e-9 * scale)
+        moved = _settle(prog, faces, classes, system, z, 1e-9 * scale) if settle else None
         if moved is None:
             break
         faces, u0 = moved, [u for u, _ in system.split(z)]
