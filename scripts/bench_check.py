@@ -88,7 +88,7 @@ def gd_endpoints(runs, rng):
         t0 = time.perf_counter()
         v = check(ds, lam, a.tolist(), W.tolist())
         times.append(time.perf_counter() - t0)
-        verdicts[(str(v.verdict), v.subject)] += 1
+        verdicts[(run.stop_reason, str(v.verdict), v.subject)] += 1
     return verdicts, times
 
 
@@ -145,8 +145,9 @@ def main():
           f"median {statistics.median(t_old):.3f} s; ratio {statistics.median(t_new) / statistics.median(t_old):.2f}")
     if args.runs:
         verdicts, times = gd_endpoints(args.runs, rng)
-        und = sum(c for key, c in verdicts.items() if key[0] == "undecided")
-        print(f"GD endpoints ({args.runs} runs, a dead 1e-300 neuron appended): {dict(verdicts)}")
+        und = sum(c for key, c in verdicts.items() if key[1:2] == ("undecided",))
+        print(f"GD endpoints ({args.runs} runs, a dead 1e-300 neuron appended; key = (stop reason, verdict, "
+              f"subject)): {dict(verdicts)}")
         print(f"  undecided {und}/{sum(verdicts.values())}; check median {statistics.median(times):.3f} s")
     if args.counterexamples:
         counts, times = counterexamples(args.counterexamples, rng)
