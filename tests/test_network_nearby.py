@@ -129,3 +129,15 @@ def test_nearby_value_bounds_contain_the_exact_loss_of_a_rational_minimum():
     exact = exact_loss(ds, Fraction(5, 18), [Fraction(2, 3), Fraction(-2, 3)],
                        [[Fraction(2, 3), 0], [0, Fraction(2, 3)]])
     assert nb.value_lower <= exact == Fraction(65, 81) <= nb.value_upper
+
+
+def test_stalled_saddle_with_a_dead_neuron_is_named():
+    """SPUR (x1 alone in its cell, x2, x3 on the other side): one neuron fitting x1 with
+    u = (4/9) e1 plus a dead neuron is a critical point where the dead neuron can grow
+    (the exact test says so of the rational point; check says so of the nearby point)."""
+    ds = Dataset.from_arrays([[1, 0], [-1, 1], [-1, -1]], [1, 2, 2])
+    exact = check_network(ds, "5/27", ["2/3", 0], [["2/3", 0], [0, 0]])
+    assert exact.verdict == "not_a_local_minimum" and exact.certificate["type"] == "zero_neuron_can_grow"
+    v = check(ds, "5/27", [2 / 3, 1e-300], [[2 / 3, 1e-17], [1e-300, 0.0]])
+    assert v.verdict == "not_a_local_minimum" and v.subject == "certified point within radius"
+    assert v.radius < 1e-15 and "zero neurons" in v.reason

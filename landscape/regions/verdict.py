@@ -7,10 +7,12 @@ The policy (docs/theory.md, sections 4 and 9):
    (``subject`` = ``"exact point"``);
 2. otherwise, validated numerics (:func:`~landscape.network.nearby.certify_nearby`): a
    certified local or global minimum within ``radius`` of the input (``subject`` =
-   ``"certified point within radius"``), or a certified critical point nearby that is not
-   a local minimum;
-3. otherwise the pointwise descent certificate (``not_a_local_minimum`` about the point
-   itself), or, when the pointwise test was too close to call, the region certificate
+   ``"certified point within radius"``), or a certified critical point within ``radius``
+   that is not a local minimum (with its descent: a multiplier of the wrong sign, or a
+   zero neuron that can grow);
+3. otherwise (no certified critical point nearby) the pointwise descent certificate
+   (``not_a_local_minimum`` about the point itself), or, when the pointwise test was too
+   close to call, the region certificate
    (:func:`region_verdict`) and the polish path
    (:func:`~landscape.network.polish.certify_network`) attached to ``undecided``.
 
@@ -88,8 +90,9 @@ def check(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000, radius_limit=N
         size = math.sqrt(sum(float(v) ** 2 for v in aq) + sum(float(v) ** 2 for w in Wq for v in w))
         radius_limit = RADIUS_LIMIT * max(1.0, size)
     near = nb.radius is not None and nb.radius <= radius_limit
-    if near and nb.verdict != Verdict.UNDECIDED and (nb.verdict != Verdict.NOT_A_LOCAL_MINIMUM
-                                                     or pv.verdict == Verdict.UNDECIDED):
+    if near and nb.verdict != Verdict.UNDECIDED:
+        # a certified critical point nearby answers the user's question, a minimum or not
+        # (then its own descent: a sign of the test, or a zero neuron that can grow)
         cert = {**nb.to_json_obj()["certificate"], "value_lower": nb.value_lower, "value_upper": nb.value_upper,
                 "point": {"a": nb.a.tolist(), "W": nb.W.tolist()}, "pointwise": pointwise}
         return NetworkVerdict(nb.verdict, pv.value, pv.value_exact, cert, nb.reason,
