@@ -30,6 +30,7 @@ def _random_instance(seed, d):
     return Dataset.from_arrays(X, y), Fraction(int(rng.integers(10, 101)), 1000)
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10**6), st.sampled_from([2, 3]))
 def test_optimum_round_trip_is_certified_global(seed, d):
@@ -51,6 +52,21 @@ def test_optimum_round_trip_is_certified_global(seed, d):
         pt = v.certificate["point"]
         again = certify_nearby(ds, lam, pt["a"], pt["W"], prog=prog)
         assert again.verdict == "global_minimum" and again.radius < 1e-12
+
+
+@pytest.mark.parametrize("m", [1, 2])
+def test_width_optimum_round_trip(m):
+    """optimum --width m below the convex optimum's support (3 cones): the residual is not
+    dual feasible, and the nearby local minimum is global by the certified bounds of L*_m."""
+    prog = RegionProgram(GENERIC, "1/20")
+    wm = prog.width_optimum(m)
+    assert len(prog.global_optimum().cones_used) > m and wm.certified
+    a, W = wm.network
+    v = check(GENERIC, "1/20", a.tolist(), W.tolist(), prog=prog)
+    assert v.verdict == "global_minimum" and v.subject == "certified point within radius"
+    assert v.certificate["validated"]["global_dual"] is not True
+    assert v.certificate["L_star_m_lower"] <= v.certificate["value_upper"]
+    assert v.certificate["value_lower"] <= v.certificate["L_star_m_upper"]
 
 
 def test_generic_optimum_on_a_hyperplane_is_not_judged_by_its_rounding():

@@ -32,9 +32,15 @@ exclude zero:
   not accessible from a face, by a multiplier ``mu >= 0`` with
   ``|s X^T D_c r + G_c^T mu| < n lam`` (weak duality) in rigorous arithmetic.
 
+Tight rows that share a hyperplane (``x_k = c x_i``, parallel data rows) enter the system
+once, by a representative; the one-sided conditions then sum over the hyperplane's rows.
+Before Krawczyk, float active-set corrections repair a slightly wrong face guess (a tight
+row whose multiplier has the wrong sign is released, a row whose sign flips becomes
+tight); only the final faces are certified.
+
 Anything that cannot be decided leaves the result ``undecided``; a sign that is decided
 the wrong way gives ``violated`` (the unique critical point of that face programme in the
-box is not a local minimum).  Degenerate faces (dependent tight rows, a vanishing
+box is not a local minimum).  Degenerate faces (dependent tight hyperplanes, a vanishing
 multiplier that is not structural) stay undecided.
 
 Examples
