@@ -62,6 +62,9 @@ SUBJECT_NEARBY = "certified point within radius"
 #: certificate type of a validated critical point (proposed ``CertificateKind.VALIDATED_CRITICAL_POINT``)
 VALIDATED = "validated_critical_point"
 
+#: a certified minimum beats a certified non-minimum, which beats the first undecided try
+_PREFERENCE = {"certified": 2, "violated": 1, "undecided": 0}
+
 #: slack tolerances tried, in order, for the tight rows of each neuron
 FACE_TOLERANCES = (1e-9, 1e-7, 1e-5, 1e-3)
 
@@ -170,11 +173,11 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=(1e-8, 1e-4), tolerances=F
             tried.append(faces)
             u0 = [sum(u[j] for j in mem) for mem in members]
             cand = certify_faces(prog, faces, u0, need_global=True)
-            if vp is None or cand.status != "undecided":
+            if vp is None or _PREFERENCE[cand.status] > _PREFERENCE[vp.status]:
                 vp, best_members, best_live = cand, members, live
-            if cand.status != "undecided":
+            if cand.status == "certified":
                 break
-        if vp is not None and vp.status != "undecided":
+        if vp is not None and vp.status == "certified":
             break
     if vp is None:
         nothing.reason = "every neuron is (numerically) zero: the zero network is judged by the exact test"
