@@ -157,3 +157,19 @@ def test_stalled_saddle_with_a_dead_neuron_is_named():
     v = check(ds, "5/27", [2 / 3, 1e-300], [[2 / 3, 1e-17], [1e-300, 0.0]])
     assert v.verdict == "not_a_local_minimum" and v.subject == "certified point within radius"
     assert v.radius < 1e-15 and "zero neurons" in v.reason
+
+
+def test_tiny_network_near_a_zero_optimum():
+    """X = I_2, y = (1/10, -1/10), lam = 1: theta = 0 is the global optimum.  A network of
+    size 1e-12 (a converged run that shrank to zero) is within that distance of it."""
+    ds = Dataset.from_arrays([[1, 0], [0, 1]], ["1/10", "-1/10"])
+    a, W = [1e-12, -2e-13], [[1e-12, 0.0], [3e-14, 2e-13]]
+    assert check_network(ds, 1, a, W).verdict == "not_a_local_minimum"
+    v = check(ds, 1, a, W)
+    assert v.verdict == "global_minimum" and v.subject == "certified point within radius"
+    expected = float(np.sqrt(sum(x * x for x in a) + sum(x * x for w in W for x in w)))
+    assert expected <= v.radius <= expected * (1 + 1e-12)
+    assert v.certificate["value_lower"] == v.certificate["value_upper"] == Fraction(1, 100)
+    # lam = 1/100 is too small: the zero network is a saddle (a neuron can grow on x1)
+    v = check(ds, "1/100", a, W)
+    assert v.verdict == "not_a_local_minimum"

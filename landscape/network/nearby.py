@@ -62,6 +62,9 @@ SUBJECT_NEARBY = "certified point within radius"
 #: certificate type of a validated critical point (proposed ``CertificateKind.VALIDATED_CRITICAL_POINT``)
 VALIDATED = "validated_critical_point"
 
+#: neurons with ``|a_j||w_j|`` below this times ``|y| / |X|_2`` are zero at any threshold
+_ABSOLUTE_ZERO = 1e-12
+
 #: a certified minimum beats a certified non-minimum, which beats the first undecided try
 _PREFERENCE = {"certified": 2, "violated": 1, "undecided": 0}
 
@@ -162,10 +165,11 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=(1e-8, 1e-4), tolerances=F
     signs = [1 if af[j] > 0 else -1 for j in range(m)]
     nothing = NearbyMinimum(Verdict.UNDECIDED, None, None, None, None, None, None, {}, "")
     vp, tried = None, []
+    floor = _ABSOLUTE_ZERO * prog.u_scale  # neurons this small next to the data's scale are zero
     for zr in zero_rel:
-        live = [j for j in range(m) if unorm[j] > 0 and unorm[j] > zr * top and af[j] != 0]
+        live = [j for j in range(m) if unorm[j] > max(zr * top, floor) and af[j] != 0]
         if not live:
-            continue
+            return _zero_network(prog, aq, Wq)
         for tol in tolerances:
             faces, members = _group(prog, u, signs, live, tol)
             if faces in tried:
@@ -179,9 +183,6 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=(1e-8, 1e-4), tolerances=F
                 break
         if vp is not None and vp.status == "certified":
             break
-    if vp is None:
-        nothing.reason = "every neuron is (numerically) zero: the zero network is judged by the exact test"
-        return nothing
     zeros = [j for j in range(m) if j not in best_live]
     cert = {"type": VALIDATED, "validated": vp.to_json_obj(), "zero_neurons": zeros,
             "neurons_of_face": best_members}
@@ -227,6 +228,32 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=(1e-8, 1e-4), tolerances=F
         res.reason = f"a local minimum lies {where} ({value}) within the certified bounds of L*_{m}"
     else:
         res.reason = f"a local minimum lies {where} ({value}), too close to L*_{m} to separate"
+    return res
+
+
+def _zero_network(prog, aq, Wq):
+    """The zero network as the nearby point: exactly critical, a minimum iff the global dual
+    condition holds at ``r = y`` (then it is a global one, ``V* = |y|^2 / n``)."""
+    from ..convex.validated import dual_feasible_all_cones
+
+    y = prog.y
+    ok, why = dual_feasible_all_cones(prog, y, np.abs(y) * 2.0**-52 + 1e-300)
+    value = sum((v * v for v in prog.ds.y_exact), Fraction(0)) / prog.n
+    dist = sum((v * v for v in list(aq) + [x for w in Wq for x in w]), Fraction(0))
+    radius = math.nextafter(math.sqrt(math.nextafter(float(dist), math.inf)), math.inf)
+    zeros = list(range(len(aq)))
+    cert = {"type": VALIDATED, "zero_network": True, "zero_neurons": zeros, "global_dual": why}
+    pa, pW = np.zeros(len(aq)), np.zeros((len(aq), prog.dim))
+    res = NearbyMinimum(Verdict.UNDECIDED, radius, value, value, pa, pW, None, cert, "")
+    where = f"within {radius:.3g} of the input"
+    if ok:
+        res.verdict = Verdict.GLOBAL_MINIMUM
+        res.reason = f"the zero network {where} is a global minimum (L = |y|^2/n = V*): {why}"
+    elif ok is False:
+        res.verdict = Verdict.NOT_A_LOCAL_MINIMUM
+        res.reason = f"the zero network {where} is a critical point where a zero neuron can grow: {why}"
+    else:
+        res.reason = f"the zero network {where}: {why}"
     return res
 
 
