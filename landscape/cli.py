@@ -339,15 +339,23 @@ def _cmd_optimum(args):
     from .data import parse_lam
 
     parse_lam(args.lam)
-    prog = RegionProgram(load_data(args), args.lam, solver=args.solver)
+    ds = load_data(args)
+    prog = RegionProgram(ds, args.lam, solver=args.solver)
     res = prog.width_optimum(args.width) if args.width else prog.global_optimum()
-    return dumps(res.to_json_obj())
+    obj = res.to_json_obj()
+    if not obj["network"]["a"]:
+        # the zero network is optimal: write it as zero neurons of the requested width, so
+        # that `check` judges it by the zero-neuron (global dual) test
+        m = args.width or 1
+        obj["network"] = {"a": [0] * m, "W": [[0] * ds.dim for _ in range(m)]}
+    return dumps(obj)
 
 
 def _add_check(sub):
-    p = sub.add_parser("check", help="exact local-minimum test of a network")
+    p = sub.add_parser("check", help="is a network a local/global minimum, or within a certified radius of one?")
     add_data_argument(p)
-    p.add_argument("network", metavar="NETWORK", help='JSON {"a": [...], "W": [[...]], "lam": optional}')
+    p.add_argument("network", metavar="NETWORK",
+                   help='JSON {"a": [...], "W": [[...]], "lam": optional}, or the output of optimum/counterexample')
     p.add_argument("--lam", type=_rational, help="weight decay (exact); defaults to the network file's lam")
     p.add_argument("--tol", type=float, default=1e-9, help="relative margin for 'undecided' (default 1e-9)")
     add_out_argument(p)
@@ -355,8 +363,9 @@ def _add_check(sub):
 
 
 def _cmd_check(args):
-    from .network.pointwise import check_network, load_network
     from .data import parse_rational
+    from .network.io import load_network
+    from .regions.verdict import check
 
     a, W, lam = load_network(args.network)
     if args.lam is not None:
@@ -365,7 +374,7 @@ def _cmd_check(args):
         raise InputError("no lam: pass --lam or put \"lam\" in the network file")
     if not args.tol >= 0:
         raise InputError(f"--tol must be >= 0, got {args.tol}")
-    v = check_network(load_data(args), parse_rational(lam, "lam"), a, W, tol=args.tol)
+    v = check(load_data(args), parse_rational(lam, "lam"), a, W, tol=args.tol)
     return dumps(v.to_json_obj())
 
 
@@ -513,7 +522,8 @@ def _cmd_counterexample(args):
     network, sc = find_counterexample(ds, args.lam, args.width, max_supports=args.max_supports)
     if network is None:
         return dumps({"found": False, "width": args.width, "lam": args.lam,
-                      "reason": "no support of size <= min(m, n + 1) holds a certified interior spurious minimum"})
+                      "reason": "no support of size <= min(m, n + 1) holds a certified spurious minimum "
+                                "(interior, exact rational boundary, or validated boundary)"})
     a, W = network
     return dumps({"found": True, "width": args.width, "lam": args.lam, "a": list(a), "W": [list(w) for w in W],
                   "certificate": sc})

@@ -1,4 +1,4 @@
-"""The exact local-minimum test (landscape/classify.py) on hand-built cases."""
+"""The exact local-minimum test (landscape/network/pointwise.py) on hand-built cases."""
 
 import json
 import subprocess

@@ -1,11 +1,14 @@
-"""Polish path for float networks: classify.certify_network and check_network's fallback."""
+"""Polish path for float networks (network.polish.certify_network) and the policy of
+regions.verdict.check on inputs the exact pointwise test cannot decide."""
 
 import math
 from fractions import Fraction
 
 
 import landscape.regions.verdict as regions
-from landscape.network.pointwise import Verdict, certify_network, check_network
+from landscape.network.pointwise import NetworkVerdict, check_network
+from landscape.network.polish import certify_network
+from landscape.regions.verdict import check
 from landscape.convex.program import RegionProgram
 from landscape.data import Dataset
 
@@ -49,8 +52,12 @@ def test_irrational_optimum_is_not_certified_pointwise():
     assert nc.alternatives and all(alt["lower"] >= nc.region.lower - Fraction(1, 10**9)
                                    for alt in nc.alternatives if "lower" in alt)
     v = check_network(IRR, "1/10", a, W, prog=prog)
-    assert v.verdict == "undecided" and "cannot certify" in v.reason
-    assert v.certificate["polish"]["V_certified"]
+    assert v.verdict == "undecided" and "too close" in v.reason
+    # check certifies the nearby irrational optimum instead (validated numerics)
+    v = check(IRR, "1/10", a, W, prog=prog)
+    assert v.verdict == "global_minimum" and v.subject == "certified point within radius"
+    assert 0 < v.radius < 1e-12
+    assert float(v.certificate["value_lower"]) - 1e-15 <= exact <= float(v.certificate["value_upper"]) + 1e-15
 
 
 def test_near_facet_neuron_is_reported():
@@ -63,34 +70,40 @@ def test_near_facet_neuron_is_reported():
 def test_spurious_float_minimum_polishes_to_exact_spurious():
     nc = certify_network(SPUR, "5/27", [2 / 3], [[2 / 3, 0.0]])
     assert nc.optimum_verdict.verdict == "spurious_local_minimum"
-    v = check_network(SPUR, "5/27", [2 / 3], [[2 / 3, 0.0]])
-    # the float point itself is never upgraded without a certificate about *it*
-    assert v.verdict in ("undecided", "spurious_local_minimum")
-    if v.verdict == "undecided":
-        assert v.certificate["polish"]["optimum_verdict"]["verdict"] == "spurious_local_minimum"
-    else:
-        assert v.checks.get("region_fallback") == "spurious_local_minimum"
+    v = check(SPUR, "5/27", [2 / 3], [[2 / 3, 0.0]])
+    # the float point itself is not a minimum; the certified one within the radius is
+    assert v.verdict == "spurious_local_minimum" and v.subject == "certified point within radius"
+    assert v.radius < 1e-15 and v.certificate["pointwise"]["verdict"] != "spurious_local_minimum"
+    # u = (1 - n lam) e1 = (4/9) e1: L = (1/3)((5/9)^2 + 4 + 4) + 2 (5/27)(4/9) = 713/243
+    assert v.certificate["value_lower"] <= Fraction(713, 243) <= v.certificate["value_upper"]
 
 
-def test_region_fallback_hook(monkeypatch):
+def test_region_fallback_when_no_nearby_point(monkeypatch):
+    """Without a nearby certificate, check asks the region certificate, then attaches the
+    polish path to an undecided verdict (the pointwise verdict is never upgraded alone)."""
     a, W = _irrational_optimum()
     prog = RegionProgram(IRR, "1/10")
     called = []
 
     def fake(ds, lam, a, W, prog=None):
         called.append(True)
-        return Verdict("global_minimum", 0.0, Fraction(0), {"type": "region_global"}, "region certificate")
+        return NetworkVerdict("global_minimum", 0.0, Fraction(0), {"type": "region_global"}, "region certificate")
 
-    monkeypatch.setattr(regions, "region_verdict", fake, raising=False)
-    v = check_network(IRR, "1/10", a, W, prog=prog)
+    monkeypatch.setattr(regions, "certify_nearby", lambda *args, **kw: _no_nearby(), raising=True)
+    monkeypatch.setattr(regions, "region_verdict", fake)
+    v = check(IRR, "1/10", a, W, prog=prog)
     assert called and v.verdict == "global_minimum" and "pointwise exact test undecided" in v.reason
-    # without the hook the verdict stays undecided
-    monkeypatch.delattr(regions, "region_verdict")
-    v = check_network(IRR, "1/10", a, W, prog=prog)
-    assert v.verdict == "undecided"
-    # fallback=False skips both the hook and the polish
-    v = check_network(IRR, "1/10", a, W, prog=prog, fallback=False)
-    assert v.verdict == "undecided" and "polish" not in v.certificate
+    assert v.subject == "open region of the point"
+    monkeypatch.setattr(regions, "region_verdict", lambda *args, **kw: None)
+    v = check(IRR, "1/10", a, W, prog=prog)
+    assert v.verdict == "undecided" and v.certificate["polish"]["V_certified"]
+    assert "cannot certify" in v.reason
+
+
+def _no_nearby():
+    from landscape.network.nearby import NearbyMinimum
+
+    return NearbyMinimum("undecided", None, None, None, None, None, None, {}, "stubbed")
 
 
 def test_refine_optimum_reaches_the_closed_form_on_a_face():

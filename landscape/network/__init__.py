@@ -1,6 +1,14 @@
-"""A finite network: its loss and the exact pointwise local-minimum test."""
+"""A finite network: the exact type and its loss, reading networks, the exact pointwise
+local-minimum test, the authors' stationarity test, the polish path, and validated
+certificates of a nearby minimum (docs/theory.md, sections 1, 4 and 9)."""
 
-from . import pointwise
+from . import io, model, nearby, pointwise, polish, stationarity
+from .io import *  # noqa: F401,F403
+from .model import *  # noqa: F401,F403
+from .nearby import *  # noqa: F401,F403
 from .pointwise import *  # noqa: F401,F403
+from .polish import *  # noqa: F401,F403
+from .stationarity import *  # noqa: F401,F403
 
-__all__ = pointwise.__all__
+__all__ = (io.__all__ + model.__all__ + pointwise.__all__ + stationarity.__all__ + polish.__all__
+           + nearby.__all__)

@@ -13,9 +13,13 @@ from fractions import Fraction
 
 from ..errors import InputError, TooLargeError
 from ..geometry.cones import cone_sign
+from ..network.model import rational_network
+from ..network.nearby import certify_nearby
+from ..network.pointwise import check_network
+from ..results.status import CertificateKind, Verdict
 from .landscape import DEFAULT_MAX_SUPPORTS, Landscape
 
-__all__ = ["find_counterexample", "rational_network", "polish_interior"]
+__all__ = ["find_counterexample", "polish_interior"]
 
 
 def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None):
@@ -25,18 +29,31 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
 
     * an *interior* spurious minimum (the region certificate of :meth:`Landscape.classify`:
       every minimiser of ``V(S)`` is strictly inside every cone, and ``V(S) > L*_m``);
-    * a *boundary* local minimum whose merged network has an exact rational form: the
-      float minimiser is rounded to short rationals (rational reconstruction) and the
-      result must pass :func:`~landscape.network.pointwise.check_network` as
-      ``spurious_local_minimum`` in exact arithmetic.
+    * a *boundary* local minimum: either its merged network has an exact rational form
+      (rational reconstruction, then :func:`~landscape.network.pointwise.check_network`
+      must say ``spurious_local_minimum`` in exact arithmetic), or, for irrational
+      weights, validated numerics certify a spurious local minimum within a tiny radius of
+      the float minimiser (:func:`~landscape.network.nearby.certify_nearby`,
+      docs/theory.md, section 9).
 
-    Returns ``(network, certificate)`` with the network as exact Fractions (boundary) or
-    floats (interior), or ``(None, None)``.  The network has exactly ``m`` neurons: a
-    smaller support is padded by splitting a neuron into parallel copies (interior case)
-    or by zero neurons (boundary case, where the exact test then also covers them).
+    Returns ``(network, certificate)`` with the network as exact Fractions (exact
+    boundary case), decimals accurate to about 40 digits (interior) or floats (validated:
+    the certified point to double precision, which ``check`` certifies again), or
+    ``(None, None)``.  The network has exactly ``m`` neurons: a smaller support is padded
+    by splitting a neuron into parallel copies, or by zero neurons in the exact boundary
+    case (where the exact test then also covers them).
+
+    Examples
+    --------
+    X = the first three rows of ``I_4``, ``y = (1, 1/2, -4/5)``, ``lam = 1/20``: the lone
+    negative neuron on ``x3`` (``|w| = sqrt(13/20)``, irrational) is a spurious minimum.
+
+    >>> from landscape.data import Dataset
+    >>> ds = Dataset.from_arrays([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], [1, "1/2", "-4/5"])
+    >>> (a, W), cert = find_counterexample(ds, "1/20", 1)
+    >>> print(cert["type"], round(a[0] ** 2, 12), round(float(cert["value_lower"]), 5))
+    validated_critical_point 0.65 0.48917
     """
-    from ..network.pointwise import check_network
-
     land = land or Landscape(ds, lam, max_supports=max_supports)
     m = int(m)
     if m < 1:
@@ -45,7 +62,7 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
     total = sum(math.comb(land.K, k) for k in range(1, top + 1))
     if total > max_supports:
         raise TooLargeError(f"counterexample search at width {m} (supports to solve)", total, max_supports,
-                            "--max-supports")
+                            "max_supports")
     for size in range(1, top + 1):
         for S in itertools.combinations(range(land.K), size):
             sc = land.classify(S, m)
@@ -53,52 +70,40 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
                 a, W = polish_interior(land.prog, S, land.V(S))
                 return _split_to_width(a, W, m), {"type": "region_interior_minimum", **sc.to_json_obj()}
             if sc.bad and sc.klass == "boundary_local_min":
-                exact = rational_network(*sc.network)
-                if exact is None:
-                    continue
-                a, W = exact
-                dim = land.prog.dim
-                a = list(a) + [Fraction(0)] * (m - len(a))
-                W = [list(w) for w in W] + [[Fraction(0)] * dim for _ in range(m - len(W))]
-                v = check_network(ds, land.lam, a, W, prog=land.prog)
-                if v.verdict == "spurious_local_minimum":
-                    return (a, W), {"type": "exact_local_minimum", "support": list(S), **v.to_json_obj()}
+                found = _boundary_minimum(ds, land, S, sc, m)
+                if found is not None:
+                    return found
     return None, None
 
 
-def _rational_sqrt(q):
-    q = Fraction(q)
-    if q < 0:
-        return None
-    num, den = math.isqrt(q.numerator), math.isqrt(q.denominator)
-    return Fraction(num, den) if num * num == q.numerator and den * den == q.denominator else None
+def _boundary_minimum(ds, land, S, sc, m):
+    """A certified spurious minimum from the merged closure minimiser of ``V(S)``, or None.
 
-
-def rational_network(a, W, max_denominators=(10, 100, 1000, 10**4, 10**6)):
-    """Short rational balanced network near ``(a, W)``, or None.
-
-    Each neuron's ``u = |a| w`` is rounded to the nearest rationals with bounded
-    denominators; the result is kept only if ``|u|`` and ``sqrt|u|`` are rational, so that
-    ``a = +-sqrt|u|`` and ``w = u / sqrt|u|`` are exact and balanced.  Nothing about the
-    rounded network is assumed: callers verify it exactly.
-
-    >>> rational_network([0.7], [[0.42, 0.56, 0.0]])
-    ([Fraction(7, 10)], [[Fraction(21, 50), Fraction(14, 25), Fraction(0, 1)]])
+    First the exact route (a short rational balanced network, padded with zero neurons,
+    passing :func:`~landscape.network.pointwise.check_network`); then validated numerics
+    (:func:`~landscape.network.nearby.certify_nearby` on the float minimiser, padded to
+    width ``m`` by parallel copies): the certified point is returned to double precision,
+    close enough that :func:`~landscape.regions.verdict.check` certifies it again.
     """
-    for bound in max_denominators:
-        out_a, out_W, ok = [], [], True
-        for aj, wj in zip(a, W):
-            u = [Fraction(abs(float(aj)) * float(x)).limit_denominator(bound) for x in wj]
-            nu = _rational_sqrt(sum((x * x for x in u), Fraction(0)))
-            root = _rational_sqrt(nu) if nu is not None else None
-            if not root:
-                ok = False
-                break
-            out_a.append(root if float(aj) > 0 else -root)
-            out_W.append([x / root for x in u])
-        if ok:
-            return out_a, out_W
-    return None
+    a, W = sc.network
+    if len(a) == 0:
+        return None
+    dim = land.prog.dim
+    exact = rational_network(a, W)
+    if exact is not None:
+        ea, eW = exact
+        ea = list(ea) + [Fraction(0)] * (m - len(ea))
+        eW = [list(w) for w in eW] + [[Fraction(0)] * dim for _ in range(m - len(eW))]
+        v = check_network(ds, land.lam, ea, eW, prog=land.prog)
+        if v.verdict == Verdict.SPURIOUS_LOCAL_MINIMUM:
+            return (ea, eW), {"type": CertificateKind.EXACT_LOCAL_MINIMUM, "support": list(S), **v.to_json_obj()}
+    fa, fW = _split_to_width([Fraction(float(v)) for v in a], [[Fraction(float(x)) for x in w] for w in W], m)
+    nb = certify_nearby(ds, land.lam, fa, fW, prog=land.prog)
+    if nb.verdict != Verdict.SPURIOUS_LOCAL_MINIMUM:
+        return None
+    return (nb.a.tolist(), nb.W.tolist()), {"support": list(S), **nb.to_json_obj()["certificate"],
+                                             "value_lower": nb.value_lower, "value_upper": nb.value_upper,
+                                             "radius": nb.radius, "reason": nb.reason}
 
 
 def _split_to_width(a, W, m):
