@@ -1,0 +1,1 @@
+"""Population loss with Gaussian inputs (Safran & Shamir 2018; Arjevani & Field 2020)."""
