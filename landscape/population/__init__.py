@@ -1,1 +1,18 @@
-"""Population loss with Gaussian inputs (Safran & Shamir 2018; Arjevani & Field 2020)."""
+"""The population loss of a student network against a teacher with Gaussian inputs: the
+loss in float and ball arithmetic, gradient-descent searches, certified critical points
+and their spectra (Safran & Shamir 2018; Arjevani & Field 2020; docs/theory.md, sections 8
+and 9)."""
+
+from . import certify as _certify
+from . import interval as _interval
+from . import kernel as _kernel
+from . import search as _search
+from . import spectrum as _spectrum
+
+__all__ = _kernel.__all__ + _interval.__all__ + _spectrum.__all__ + _certify.__all__ + _search.__all__
+
+from .certify import *  # noqa: F401,F403,E402
+from .interval import *  # noqa: F401,F403,E402
+from .kernel import *  # noqa: F401,F403,E402
+from .search import *  # noqa: F401,F403,E402
+from .spectrum import *  # noqa: F401,F403,E402

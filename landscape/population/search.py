@@ -1,0 +1,323 @@
+r"""Many gradient-descent runs on the population loss, batched over runs, and their endpoints
+grouped into families up to symmetry (docs/theory.md, section 8).
+
+The experiment of Safran & Shamir (2018)
+----------------------------------------
+Each run starts from ``w_ij ~ N(0, 1/d)`` (independent Gaussians) and takes plain
+gradient steps ``W <- W - lr grad F(W)`` until ``|grad F|_F <= grad_tol`` or ``steps``
+steps.  All runs advance together as one array of shape ``(runs, n, d)``; runs that
+have converged leave the batch.  A run is *spurious* when its endpoint's loss exceeds
+:data:`SPURIOUS_LOSS` (the global minimum has loss 0; the spurious minima found in the
+literature have losses above ``1e-3``).
+
+Families and their canonical form
+---------------------------------
+``F`` is invariant under permuting the student rows and, when the teacher is ``I_k``
+(padded with zero columns when ``d > k``), under the joint permutation of the teacher
+rows and the first ``k`` coordinates, i.e. ``W -> P W S^T`` with ``P`` any row permutation
+and ``S`` a permutation of the first ``k`` columns.  Two endpoints are in the same family
+when their losses agree to ``1e-9`` and the sorted lists of their entries, of their row
+norms and of their column sums agree to ``tol`` (these are invariants of the action).  A
+family's representative is its member with the smallest gradient, in the canonical form of
+:func:`canonical_form`: rows and columns ordered by colour refinement on the bipartite
+graph of rows and columns weighted by the (rounded) entries, ties broken by
+individualising the first tied row.  Every family is then certified by
+:func:`~landscape.population.certify.certify_point`.
+
+>>> res = run_search(3, runs=8, seed=0, steps=3000, certify=False)
+>>> sum(f.count for f in res.families) == res.runs == 8
+True
+>>> canonical_form([[0.0, 2.0], [1.0, 0.0]], joint=True).tolist()
+[[1.0, 0.0], [0.0, 2.0]]
+
+References
+----------
+I. Safran, O. Shamir, "Spurious local minima are common in two-layer ReLU neural
+networks", ICML 2018, Table 1.  Y. Arjevani, M. Field, "Symmetry & critical points for a
+model shallow neural network", Physica D 427 (2021) (the symmetry group
+``S_k x S_d`` and the isotropy of the spurious minima).  B. Weisfeiler, A. Leman (1968)
+(colour refinement).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InputError
+from .certify import PointCertificate, PointVerdict, certify_point
+from .kernel import gradient, hessian, loss, teacher
+
+__all__ = ["SPURIOUS_LOSS", "Family", "SearchResult", "initial_students", "descend", "default_lr",
+           "canonical_form", "run_search", "population_search_task"]
+
+#: a run whose endpoint has a larger loss is spurious (the global loss is 0)
+SPURIOUS_LOSS = 1e-6
+
+
+def initial_students(runs: int, n: int, d: int, rng) -> np.ndarray:
+    """``runs`` students with independent entries ``N(0, 1/d)``, shape ``(runs, n, d)``."""
+    return rng.normal(scale=1.0 / np.sqrt(d), size=(runs, n, d))
+
+
+def default_lr(V, n) -> float:
+    """``1.5 / lambda_max`` of the Hessian at the global minimum (with ``n`` students,
+    teacher rows repeated cyclically): stable for plain gradient descent near it.
+
+    >>> round(default_lr(teacher(10), 10), 3)
+    0.479
+    """
+    W = np.array([V[i % len(V)] for i in range(n)], dtype=float)
+    if n > len(V):
+        W[len(V):] *= 0.5
+        W[: n - len(V)] *= 0.5
+    return 1.5 / float(np.linalg.eigvalsh(hessian(W, V)).max())
+
+
+def descend(W, V, lr, steps, grad_tol, progress=None):
+    """Gradient descent on every student of the batch ``W`` at once.
+
+    Returns ``(W, grad_norm, steps_taken)`` per run; ``progress`` (a tqdm bar or ``None``)
+    is advanced by the number of steps.
+    """
+    W = np.array(W, dtype=float)
+    R = len(W)
+    gnorm = np.full(R, np.inf)
+    taken = np.zeros(R, dtype=int)
+    active = np.arange(R)
+    X = W.copy()
+    check = 25
+    done = 0
+    while done < steps and len(active):
+        block = min(check, steps - done)
+        for _ in range(block):
+            G = gradient(X, V)
+            X -= lr * G
+        G = gradient(X, V)
+        g = np.sqrt((G * G).sum(axis=(1, 2)))
+        done += block
+        W[active] = X
+        gnorm[active] = g
+        taken[active] = done
+        keep = g > grad_tol
+        if not np.isfinite(X).all():
+            raise InputError(f"gradient descent diverged with lr = {lr}: choose a smaller step")
+        if not keep.all():
+            active, X = active[keep], X[keep]
+        if progress is not None:
+            progress.update(block)
+            progress.set_postfix(active=len(active), refresh=False)
+    return W, gnorm, taken
+
+
+def _refine(W, row_col, col_col, movable):
+    """Colour refinement of rows and columns until the partition is stable."""
+    n, d = W.shape
+    vals = np.round(W, 6)
+    while True:
+        rsig = [(row_col[i], tuple(sorted((vals[i, j], col_col[j]) for j in range(d)))) for i in range(n)]
+        csig = [(col_col[j], tuple(sorted((vals[i, j], row_col[i]) for i in range(n)))) if movable[j]
+                else (col_col[j], ()) for j in range(d)]
+        rk = {s: r for r, s in enumerate(sorted(set(rsig)))}
+        ck = {s: r for r, s in enumerate(sorted(set(csig)))}
+        new_r = [rk[s] for s in rsig]
+        new_c = [ck[s] for s in csig]
+        if len(set(new_r)) == len(set(row_col)) and len(set(new_c)) == len(set(col_col)):
+            return new_r, new_c
+        row_col, col_col = new_r, new_c
+
+
+def canonical_form(W, joint: bool, k: int | None = None) -> np.ndarray:
+    """A representative of the orbit of ``W`` under row permutations and, with ``joint``,
+    permutations of the first ``k`` columns (all columns by default).
+
+    Exact for points whose tied rows and columns are exchanged by a symmetry (as at the
+    symmetric critical points); otherwise a deterministic labelling.
+    """
+    W = np.asarray(W, dtype=float)
+    n, d = W.shape
+    if not joint:
+        order = np.lexsort(np.round(W, 6).T[::-1])
+        return W[order]
+    k = d if k is None else k
+    movable = [j < k for j in range(d)]
+    row_col = [0] * n
+    col_col = [0 if movable[j] else 1 + j for j in range(d)]
+    while True:
+        row_col, col_col = _refine(W, row_col, col_col, movable)
+        if len(set(row_col)) == n and len(set(c for c, m in zip(col_col, movable) if m)) == k:
+            break
+        counts = {}
+        for c in row_col:
+            counts[c] = counts.get(c, 0) + 1
+        tied = [c for c in sorted(counts) if counts[c] > 1]
+        if tied:
+            i = row_col.index(tied[0])
+            row_col = [2 * c for c in row_col]
+            row_col[i] -= 1
+        else:
+            ccount = {}
+            for c, m in zip(col_col, movable):
+                if m:
+                    ccount[c] = ccount.get(c, 0) + 1
+            c0 = min(c for c in ccount if ccount[c] > 1)
+            j = next(j for j in range(d) if movable[j] and col_col[j] == c0)
+            col_col = [2 * c for c in col_col]
+            col_col[j] -= 1
+    rows = np.argsort(row_col, kind="stable")
+    first = [j for j in range(d) if movable[j]]
+    cols = [first[i] for i in np.argsort([col_col[j] for j in first], kind="stable")] + \
+           [j for j in range(d) if not movable[j]]
+    return W[rows][:, cols]
+
+
+def _invariants(W):
+    return np.concatenate([np.sort(W.ravel()), np.sort(np.linalg.norm(W, axis=1)), np.sort(W.sum(axis=0))])
+
+
+@dataclass
+class Family:
+    """Endpoints equal up to symmetry: their number, the representative and its certificate."""
+
+    loss: float
+    count: int
+    W: np.ndarray
+    spurious: bool
+    certificate: PointCertificate | None = None
+    members: list = field(default_factory=list, repr=False)
+
+    @property
+    def verdict(self) -> PointVerdict:
+        return self.certificate.verdict if self.certificate is not None else PointVerdict.UNDECIDED
+
+    def to_json_obj(self):
+        c = self.certificate
+        return {"loss": self.loss, "count": self.count, "spurious": self.spurious, "verdict": self.verdict,
+                "radius": None if c is None else c.radius,
+                "hessian_min_eig_lower": None if c is None else c.hessian_min_eig_lower,
+                "hessian_min_eig_upper": None if c is None else c.hessian_min_eig_upper,
+                "loss_lower": None if c is None else c.loss_lower,
+                "loss_upper": None if c is None else c.loss_upper,
+                "reason": None if c is None else c.reason,
+                "W": self.W.tolist()}
+
+
+@dataclass
+class SearchResult:
+    """All runs of one search, grouped into families (their counts add up to ``runs``)."""
+
+    k: int
+    n: int
+    d: int
+    runs: int
+    seed: int
+    steps: int
+    lr: float
+    grad_tol: float
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    families: list[Family]
+    seconds: float = 0.0
+
+    @property
+    def spurious_runs(self) -> int:
+        return int((self.losses > SPURIOUS_LOSS).sum())
+
+    @property
+    def share_spurious(self) -> float:
+        return self.spurious_runs / self.runs
+
+    def to_json_obj(self):
+        p = self.share_spurious
+        spur = [f for f in self.families if f.spurious]
+        return {"k": self.k, "n": self.n, "d": self.d, "runs": self.runs, "seed": self.seed,
+                "steps": self.steps, "lr": self.lr, "grad_tol": self.grad_tol,
+                "init": "w_ij ~ N(0, 1/d)", "spurious_loss_threshold": SPURIOUS_LOSS,
+                "share_spurious": p, "share_spurious_stderr": float(np.sqrt(p * (1 - p) / self.runs)),
+                "spurious_runs": self.spurious_runs,
+                "not_converged": int((self.grad_norms > self.grad_tol).sum()),
+                "smallest_spurious_loss": min((f.loss for f in spur), default=None),
+                "spurious_families": len(spur),
+                "spurious_families_certified": sum(f.verdict == PointVerdict.LOCAL_MINIMUM for f in spur),
+                "spurious_families_saddle": sum(f.verdict == PointVerdict.SADDLE for f in spur),
+                "spurious_families_undecided": sum(f.verdict == PointVerdict.UNDECIDED for f in spur),
+                "seconds": self.seconds,
+                "families": [f.to_json_obj() for f in self.families]}
+
+
+def _group(W, losses, gnorms, tol):
+    """Greedy grouping of endpoints by their invariants; lists of run indices."""
+    order = np.argsort(losses, kind="stable")
+    keys = [_invariants(w) for w in W]
+    groups = []  # [loss, key, members]
+    for r in order:
+        for g in groups:
+            if abs(g[0] - losses[r]) <= 1e-9 * max(1.0, abs(losses[r])) and np.abs(g[1] - keys[r]).max() <= tol:
+                g[2].append(int(r))
+                break
+        else:
+            groups.append([float(losses[r]), keys[r], [int(r)]])
+    return [g[2] for g in groups]
+
+
+def run_search(k, n=None, d=None, runs=100, seed=0, steps=20000, lr=None, grad_tol=1e-10, certify=True,
+           tol=1e-5, progress=None) -> SearchResult:
+    """Gradient descent from ``runs`` random starts against the teacher ``I_k`` (``d x d``
+    padded when ``d > k``); endpoints grouped into families, each certified when ``certify``.
+
+    ``progress``: a callable ``(total, description) -> tqdm-like bar`` or ``None``.
+    """
+    n = k if n is None else n
+    d = k if d is None else d
+    for name, v in (("k", k), ("n", n), ("d", d), ("runs", runs), ("steps", steps)):
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise InputError(f"{name} must be a positive integer, got {v!r}")
+    V = teacher(k, d)
+    lr = default_lr(V, n) if lr is None else float(lr)
+    if not (np.isfinite(lr) and lr > 0):
+        raise InputError(f"lr must be a positive number, got {lr}")
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    W0 = initial_students(runs, n, d, rng)
+    bar = progress(steps, "gradient descent") if progress else None
+    W, gnorm, _ = descend(W0, V, lr, steps, grad_tol, bar)
+    if bar is not None:
+        bar.close()
+    losses = loss(W, V)
+    families = []
+    for members in _group(W, losses, gnorm, tol):
+        best = min(members, key=lambda r: gnorm[r])
+        rep = canonical_form(W[best], joint=True, k=k)
+        families.append(Family(float(losses[best]), len(members), rep, bool(losses[best] > SPURIOUS_LOSS),
+                               members=members))
+    if certify:
+        bar = progress(len(families), "certifying families") if progress else None
+        for f in families:
+            f.certificate = certify_point(f.W, V)
+            if f.certificate.critical:
+                f.W = canonical_form(f.certificate.W, joint=True, k=k)
+                f.loss = f.certificate.loss
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+    return SearchResult(k, n, d, runs, seed, steps, lr, grad_tol, losses, gnorm, families,
+                        time.perf_counter() - t0)
+
+
+def population_search_task(params) -> dict:
+    """A sweep task: ``run_search(**params)`` as a JSON-ready summary (keys of :func:`run_search`:
+    ``k`` required; ``n``, ``d``, ``runs``, ``seed``, ``steps``, ``lr``, ``grad_tol``, ``certify``).
+
+    >>> population_search_task({"k": 2, "runs": 3, "steps": 2000})["runs"]
+    3
+    """
+    allowed = {"k", "n", "d", "runs", "seed", "steps", "lr", "grad_tol", "certify"}
+    unknown = set(params) - allowed
+    if unknown:
+        raise InputError(f"unknown parameter(s) for a population search: {', '.join(sorted(unknown))}")
+    if "k" not in params:
+        raise InputError("a population search needs the teacher width k")
+    return run_search(**params).to_json_obj()
