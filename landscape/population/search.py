@@ -4,8 +4,8 @@ grouped into families up to symmetry (docs/theory.md, section 8).
 The experiment of Safran & Shamir (2018)
 ----------------------------------------
 Each run starts from ``w_ij ~ N(0, 1/d)`` (independent Gaussians) and takes plain
-gradient steps ``W <- W - lr grad F(W)`` until ``|grad F|_F <= grad_tol`` or ``steps``
-steps.  All runs advance together as one array of shape ``(runs, n, d)``; runs that
+gradient steps ``W <- W - lr grad F(W)`` until ``|grad F|_F <= grad_tol``, ``F <=``
+:data:`GLOBAL_LOSS` or ``steps`` steps.  All runs advance together as one array of shape ``(runs, n, d)``; runs that
 have converged leave the batch.  A run is *spurious* when its endpoint's loss exceeds
 :data:`SPURIOUS_LOSS` (the global minimum has loss 0; the spurious minima found in the
 literature have losses above ``1e-3``).
@@ -15,7 +15,9 @@ Families and their canonical form
 ``F`` is invariant under permuting the student rows and, when the teacher is ``I_k``
 (padded with zero columns when ``d > k``), under the joint permutation of the teacher
 rows and the first ``k`` coordinates, i.e. ``W -> P W S^T`` with ``P`` any row permutation
-and ``S`` a permutation of the first ``k`` columns.  Two endpoints are in the same family
+and ``S`` a permutation of the first ``k`` columns.  All endpoints at the global loss (at most
+:data:`SPURIOUS_LOSS`) form one family, the global minimum (for ``n > k`` a connected set
+of minima, with split neurons, rather than one orbit).  Two other endpoints are in the same family
 when their losses agree to ``1e-9`` and the sorted lists of their entries, of their row
 norms and of their column sums agree to ``tol`` (these are invariants of the action).  A
 family's representative is its member with the smallest gradient, in the canonical form of
@@ -50,11 +52,14 @@ from ..errors import InputError
 from .certify import PointCertificate, PointVerdict, certify_point
 from .kernel import gradient, hessian, loss, teacher
 
-__all__ = ["SPURIOUS_LOSS", "Family", "SearchResult", "initial_students", "descend", "default_lr",
+__all__ = ["SPURIOUS_LOSS", "GLOBAL_LOSS", "Family", "SearchResult", "initial_students", "descend", "default_lr",
            "canonical_form", "run_search", "population_search_task"]
 
 #: a run whose endpoint has a larger loss is spurious (the global loss is 0)
 SPURIOUS_LOSS = 1e-6
+#: a run stops once its loss is this small: it is at the global minimum (for ``n > k`` the
+#: loss decays only polynomially there, and the gradient test alone would run every step)
+GLOBAL_LOSS = 1e-10
 
 
 def initial_students(runs: int, n: int, d: int, rng) -> np.ndarray:
@@ -76,11 +81,12 @@ def default_lr(V, n) -> float:
     return 1.5 / float(np.linalg.eigvalsh(hessian(W, V)).max())
 
 
-def descend(W, V, lr, steps, grad_tol, progress=None):
+def descend(W, V, lr, steps, grad_tol, progress=None, loss_tol=0.0):
     """Gradient descent on every student of the batch ``W`` at once.
 
-    Returns ``(W, grad_norm, steps_taken)`` per run; ``progress`` (a tqdm bar or ``None``)
-    is advanced by the number of steps.
+    A run leaves the batch when ``|grad F|_F <= grad_tol`` or ``F <= loss_tol`` (checked
+    every 25 steps).  Returns ``(W, grad_norm, steps_taken)`` per run; ``progress`` (a tqdm
+    bar or ``None``) is advanced by the number of steps.
     """
     W = np.array(W, dtype=float)
     R = len(W)
@@ -102,6 +108,8 @@ def descend(W, V, lr, steps, grad_tol, progress=None):
         gnorm[active] = g
         taken[active] = done
         keep = g > grad_tol
+        if loss_tol > 0:
+            keep &= loss(X, V) > loss_tol
         if not np.isfinite(X).all():
             raise InputError(f"gradient descent diverged with lr = {lr}: choose a smaller step")
         if not keep.all():
@@ -237,7 +245,8 @@ class SearchResult:
                 "init": "w_ij ~ N(0, 1/d)", "spurious_loss_threshold": SPURIOUS_LOSS,
                 "share_spurious": p, "share_spurious_stderr": float(np.sqrt(p * (1 - p) / self.runs)),
                 "spurious_runs": self.spurious_runs,
-                "not_converged": int((self.grad_norms > self.grad_tol).sum()),
+                "global_loss_threshold": GLOBAL_LOSS,
+                "not_converged": int(((self.grad_norms > self.grad_tol) & (self.losses > GLOBAL_LOSS)).sum()),
                 "smallest_spurious_loss": min((f.loss for f in spur), default=None),
                 "spurious_families": len(spur),
                 "spurious_families_certified": sum(f.verdict == PointVerdict.LOCAL_MINIMUM for f in spur),
@@ -248,18 +257,20 @@ class SearchResult:
 
 
 def _group(W, losses, gnorms, tol):
-    """Greedy grouping of endpoints by their invariants; lists of run indices."""
+    """Greedy grouping of endpoints by their invariants; lists of run indices.  All
+    endpoints at the global loss (below :data:`SPURIOUS_LOSS`) form one family."""
     order = np.argsort(losses, kind="stable")
     keys = [_invariants(w) for w in W]
+    glob = [int(r) for r in order if losses[r] <= SPURIOUS_LOSS]
     groups = []  # [loss, key, members]
-    for r in order:
+    for r in order[len(glob):]:
         for g in groups:
             if abs(g[0] - losses[r]) <= 1e-9 * max(1.0, abs(losses[r])) and np.abs(g[1] - keys[r]).max() <= tol:
                 g[2].append(int(r))
                 break
         else:
             groups.append([float(losses[r]), keys[r], [int(r)]])
-    return [g[2] for g in groups]
+    return ([glob] if glob else []) + [g[2] for g in groups]
 
 
 def run_search(k, n=None, d=None, runs=100, seed=0, steps=20000, lr=None, grad_tol=1e-10, certify=True,
@@ -282,7 +293,7 @@ def run_search(k, n=None, d=None, runs=100, seed=0, steps=20000, lr=None, grad_t
     rng = np.random.default_rng(seed)
     W0 = initial_students(runs, n, d, rng)
     bar = progress(steps, "gradient descent") if progress else None
-    W, gnorm, _ = descend(W0, V, lr, steps, grad_tol, bar)
+    W, gnorm, _ = descend(W0, V, lr, steps, grad_tol, bar, loss_tol=GLOBAL_LOSS)
     if bar is not None:
         bar.close()
     losses = loss(W, V)
@@ -295,6 +306,11 @@ def run_search(k, n=None, d=None, runs=100, seed=0, steps=20000, lr=None, grad_t
     if certify:
         bar = progress(len(families), "certifying families") if progress else None
         for f in families:
+            if not f.spurious and n > k:
+                f.certificate = PointCertificate(PointVerdict.UNDECIDED, f.W, value=f.loss, reason=(
+                    f"global minimum with n = {n} > k = {k}: the minima form a connected set (split neurons), "
+                    "no box holds a unique critical point"))
+                continue
             f.certificate = certify_point(f.W, V)
             if f.certificate.critical:
                 f.W = canonical_form(f.certificate.W, joint=True, k=k)
