@@ -231,6 +231,9 @@ def test_small_search_families_cover_runs_and_are_certified():
         assert f.verdict in (PointVerdict.LOCAL_MINIMUM, PointVerdict.SADDLE, PointVerdict.UNDECIDED)
         if f.verdict == PointVerdict.LOCAL_MINIMUM:
             assert f.certificate.loss_lower > 1e-3 and f.certificate.hessian_min_eig_lower > 0
+            # Arjevani & Field: a symmetric minimum; its certified multiplicities are isotypic
+            assert f.isotropy is not None and max(int(x[2:]) for x in f.isotropy.split(" x ")) >= 6
+            assert f.isotypic_consistent
     summary = res.to_json_obj()
     assert summary["spurious_families"] == (summary["spurious_families_certified"] + summary["spurious_families_saddle"]
                                             + summary["spurious_families_undecided"])

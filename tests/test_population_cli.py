@@ -51,7 +51,7 @@ def test_spectrum_identity(tmp_path):
                                                                          for i in range(5)]}), "--k", "5"])
     assert status == 0
     assert sum(c["multiplicity"] for c in out["clusters"]) == 25
-    assert out["isotropy"] == "diagonal S_k" and out["isotypic_assignment"] is not None
+    assert out["isotropy"] == "S_5" and out["isotypic_assignment"] is not None
     low = (math.pi - 2) / (4 * math.pi)
     assert out["clusters"][0]["lower"] <= low <= out["clusters"][0]["upper"]
 

@@ -8,7 +8,8 @@ to print.  Bad input raises :class:`~landscape.errors.InputError` (one line, exi
   gradient descent from ``R`` random starts; families of endpoints, each certified; with
   ``--out`` also ``DIR/summary.json``.
 * ``population certify W.json --k K [--d D]``: the verdict on the critical point near ``W``.
-* ``population spectrum W.json --k K [--d D]``: the Hessian's eigenvalue clusters there.
+* ``population spectrum W.json --k K [--d D]``: the Hessian's eigenvalue clusters there,
+  with the multiplicities predicted by the point's isotropy (Arjevani & Field).
 
 ``W.json`` holds ``{"W": [[...], ...]}`` (``n x d``).
 """
@@ -120,12 +121,12 @@ def cmd_certify(args):
 
 def cmd_spectrum(args):
     """``population spectrum``: rigorous eigenvalue clusters at the certified critical point,
-    the float clusters, and the isotypic multiplicities predicted for ``S_k``-symmetric points."""
+    the float clusters, and the isotypic multiplicities its Young isotropy predicts."""
     import numpy as np
 
     from ..population.kernel import hessian
-    from ..population.spectrum import (float_clusters, is_diagonally_symmetric, isotypic_assignment,
-                                       symmetric_isotypic_dimensions)
+    from ..population.spectrum import (float_clusters, isotropy_label, isotypic_assignment, isotypic_dimensions,
+                                       young_isotropy)
 
     V, cert = _certificate(args)
     ev = np.linalg.eigvalsh(hessian(cert.W, V))
@@ -133,11 +134,11 @@ def cmd_spectrum(args):
            "loss": cert.loss, "reason": cert.reason,
            "clusters": None if cert.clusters is None else [c.to_json_obj() for c in cert.clusters],
            "float_clusters": [{"value": v, "multiplicity": m} for v, m in float_clusters(ev)]}
-    n, d = cert.W.shape
-    if n == d == args.k and args.k >= 4 and is_diagonally_symmetric(cert.W):
-        dims = symmetric_isotypic_dimensions(args.k)
+    iso = young_isotropy(cert.W, args.k)
+    obj["isotropy"] = isotropy_label(cert.W, args.k)
+    if iso is not None:
+        dims = isotypic_dimensions(*iso)
         mult = [c.multiplicity for c in cert.clusters] if cert.clusters else [m for _, m in float_clusters(ev)]
-        obj["isotropy"] = "diagonal S_k"
-        obj["predicted_isotypic_dimensions"] = dims
+        obj["predicted_isotypic_dimensions"] = sorted(dims)
         obj["isotypic_assignment"] = isotypic_assignment(mult, dims)
     return dumps(obj)

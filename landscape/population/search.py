@@ -24,7 +24,10 @@ family's representative is its member with the smallest gradient, in the canonic
 :func:`canonical_form`: rows and columns ordered by colour refinement on the bipartite
 graph of rows and columns weighted by the (rounded) entries, ties broken by
 individualising the first tied row.  Every family is then certified by
-:func:`~landscape.population.certify.certify_point`.
+:func:`~landscape.population.certify.certify_point`, and its Young isotropy (e.g.
+``S_9 x S_1``, Arjevani & Field's type of spurious minimum) is reported with whether the
+certified eigenvalue multiplicities fit the isotypic decomposition it predicts
+(:mod:`landscape.population.spectrum`).
 
 >>> res = run_search(3, runs=8, seed=0, steps=3000, certify=False)
 >>> sum(f.count for f in res.families) == res.runs == 8
@@ -51,6 +54,7 @@ import numpy as np
 from ..errors import InputError
 from .certify import PointCertificate, PointVerdict, certify_point
 from .kernel import gradient, hessian, loss, teacher
+from .spectrum import isotropy_label, isotypic_assignment, isotypic_dimensions, young_isotropy
 
 __all__ = ["SPURIOUS_LOSS", "GLOBAL_LOSS", "Family", "SearchResult", "initial_students", "descend", "default_lr",
            "canonical_form", "run_search", "population_search_task"]
@@ -195,6 +199,8 @@ class Family:
     spurious: bool
     certificate: PointCertificate | None = None
     members: list = field(default_factory=list, repr=False)
+    isotropy: str | None = None
+    isotypic_consistent: bool | None = None
 
     @property
     def verdict(self) -> PointVerdict:
@@ -209,6 +215,7 @@ class Family:
                 "loss_lower": None if c is None else c.loss_lower,
                 "loss_upper": None if c is None else c.loss_upper,
                 "reason": None if c is None else c.reason,
+                "isotropy": self.isotropy, "isotypic_consistent": self.isotypic_consistent,
                 "W": self.W.tolist()}
 
 
@@ -315,6 +322,11 @@ def run_search(k, n=None, d=None, runs=100, seed=0, steps=20000, lr=None, grad_t
             if f.certificate.critical:
                 f.W = canonical_form(f.certificate.W, joint=True, k=k)
                 f.loss = f.certificate.loss
+                f.isotropy = isotropy_label(f.W, k)
+                iso = young_isotropy(f.W, k)
+                if iso is not None and f.certificate.clusters is not None:
+                    mult = [c.multiplicity for c in f.certificate.clusters]
+                    f.isotypic_consistent = isotypic_assignment(mult, isotypic_dimensions(*iso)) is not None
             if bar is not None:
                 bar.update(1)
         if bar is not None:
@@ -323,17 +335,19 @@ def run_search(k, n=None, d=None, runs=100, seed=0, steps=20000, lr=None, grad_t
                         time.perf_counter() - t0)
 
 
-def population_search_task(params) -> dict:
-    """A sweep task: ``run_search(**params)`` as a JSON-ready summary (keys of :func:`run_search`:
-    ``k`` required; ``n``, ``d``, ``runs``, ``seed``, ``steps``, ``lr``, ``grad_tol``, ``certify``).
+def population_search_task(k, n=None, d=None, runs=1000, seed=0, steps=20000, lr=None, grad_tol=1e-10,
+                           certify=True) -> dict:
+    """A sweep task (needs no dataset): :func:`run_search` as a JSON-ready summary, with
+    ``"certified": false`` and a reason when a spurious family is left undecided.
 
-    >>> population_search_task({"k": 2, "runs": 3, "steps": 2000})["runs"]
-    3
+    >>> out = population_search_task(2, runs=3, steps=2000)
+    >>> out["runs"], sum(f["count"] for f in out["families"]), "certified" in out
+    (3, 3, False)
     """
-    allowed = {"k", "n", "d", "runs", "seed", "steps", "lr", "grad_tol", "certify"}
-    unknown = set(params) - allowed
-    if unknown:
-        raise InputError(f"unknown parameter(s) for a population search: {', '.join(sorted(unknown))}")
-    if "k" not in params:
-        raise InputError("a population search needs the teacher width k")
-    return run_search(**params).to_json_obj()
+    out = run_search(k, n=n, d=d, runs=runs, seed=seed, steps=steps, lr=lr, grad_tol=grad_tol,
+                     certify=certify).to_json_obj()
+    if not certify or out["spurious_families_undecided"]:
+        out["certified"] = False
+        out["reason"] = ("families not certified (certify = false)" if not certify else
+                         f"{out['spurious_families_undecided']} spurious family(ies) undecided")
+    return out

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 from flint import arb, arb_mat
 
-__all__ = ["Cluster", "enclose_spectrum", "float_clusters", "symmetric_isotypic_dimensions",
-           "isotypic_assignment", "is_diagonally_symmetric"]
+__all__ = ["Cluster", "enclose_spectrum", "float_clusters", "isotypic_dimensions", "symmetric_isotypic_dimensions",
+           "young_isotropy", "isotropy_label", "isotypic_assignment"]
 
 
 @dataclass(frozen=True)
@@ -132,10 +132,161 @@ def float_clusters(eigenvalues, rtol=1e-6, atol=1e-9):
     return [(float(np.mean(g)), len(g)) for g in groups]
 
 
+def _std_square(m):
+    """``std (x) std`` for ``S_m`` as ``{irrep: multiplicity}`` (``m >= 2``)."""
+    if m == 2:
+        return {"triv": 1}
+    if m == 3:
+        return {"triv": 1, "std": 1, "sgn": 1}
+    return {"triv": 1, "std": 1, "[m-2,2]": 1, "[m-2,1,1]": 1}
+
+
+def _irrep_dim(name, m):
+    return {"triv": 1, "std": m - 1, "sgn": 1, "[m-2,2]": m * (m - 3) // 2, "[m-2,1,1]": (m - 1) * (m - 2) // 2}[name]
+
+
+def isotypic_dimensions(row_blocks, col_blocks):
+    """Dimensions of the isotypic pieces of ``R^{n x d}``, one entry per copy of an irreducible,
+    under a Young subgroup ``prod_B S_B`` acting on rows and on columns by permutations.
+
+    ``col_blocks`` (and ``row_blocks``): for each orbit, the index of the factor ``S_B`` that
+    acts on it naturally, or ``None`` for a fixed point; factor ``B`` has size
+    ``len`` of its column orbit.  ``R^{n x d} = rho_row (x) rho_col`` with each natural orbit
+    ``1 + std_B``, and ``std_B (x) std_B`` decomposed as for ``S_m``.
+
+    >>> sorted(isotypic_dimensions([(0, 5)], [(0, 5)]))  # S_5, W = I: 2 [5] + 3 [4,1] + [3,2] + [3,1,1]
+    [1, 1, 4, 4, 4, 5, 6]
+    >>> sorted(isotypic_dimensions([(None, 1), (0, 4)], [(None, 1), (0, 4)]))  # S_4 x S_1
+    [1, 1, 1, 1, 1, 2, 3, 3, 3, 3, 3, 3]
+    """
+    sizes = {}  # factor -> its size
+    for b, size in col_blocks:
+        sizes[b] = size
+    def counts(blocks):
+        fixed = sum(1 for b, _ in blocks if b is None)
+        nat = {}
+        for b, _ in blocks:
+            if b is not None:
+                nat[b] = nat.get(b, 0) + 1
+        return fixed + sum(nat.values()), nat  # trivial copies, copies of std_B
+    a, r = counts(row_blocks)
+    c, q = counts(col_blocks)
+    pieces = {("triv",): a * c}
+    for b in set(r) | set(q):
+        m = sizes[b]
+        if m < 2:
+            continue
+        pieces[("std", b)] = pieces.get(("std", b), 0) + a * q.get(b, 0) + c * r.get(b, 0)
+        for name, mult in _std_square(m).items():
+            key = ("triv",) if name == "triv" else (name, b)
+            pieces[key] = pieces.get(key, 0) + r.get(b, 0) * q.get(b, 0) * mult
+    for b in r:
+        for b2 in q:
+            if b != b2 and sizes[b] >= 2 and sizes[b2] >= 2:
+                pieces[("std*std", b, b2)] = pieces.get(("std*std", b, b2), 0) + r[b] * q[b2]
+    dims = []
+    for key, mult in pieces.items():
+        if key == ("triv",):
+            dim = 1
+        elif key[0] == "std*std":
+            dim = (sizes[key[1]] - 1) * (sizes[key[2]] - 1)
+        else:
+            dim = _irrep_dim(key[0], sizes[key[1]])
+        dims += [dim] * mult
+    return [x for x in dims if x > 0]
+
+
 def symmetric_isotypic_dimensions(k: int) -> list[int]:
     """Dimensions of the isotypic pieces of ``R^{k x k}`` under the diagonal ``S_k`` action,
     one entry per copy of an irreducible (``k >= 4``)."""
-    return [1, 1, k - 1, k - 1, k - 1, k * (k - 3) // 2, (k - 1) * (k - 2) // 2]
+    return isotypic_dimensions([(0, k)], [(0, k)])
+
+
+def _row_matching(A, B, tol):
+    """A permutation ``P`` with ``A[P] = B`` to ``tol``, or ``None``."""
+    dist = np.abs(A[:, None, :] - B[None, :, :]).max(axis=-1)
+    P = dist.argmin(axis=0)
+    if len(set(P.tolist())) != len(P) or dist[P, np.arange(len(P))].max() > tol:
+        return None
+    return P
+
+
+def young_isotropy(W, k, tol=1e-7):
+    """The Young subgroup of joint teacher/coordinate permutations (with matching student
+    row permutations) fixing ``W``, as ``(row_orbits, col_orbits)`` in the form of
+    :func:`isotypic_dimensions`; ``None`` when some row orbit is not a natural one.
+
+    Column blocks are the classes of colour refinement, kept when every transposition
+    inside a class, with some row permutation, fixes ``W``.
+
+    >>> rows, cols = young_isotropy(np.eye(4), 4)
+    >>> cols
+    [(0, 4)]
+    """
+    W = np.asarray(W, dtype=float)
+    n, d = W.shape
+    vals = np.round(W, 6)
+    rc, cc = [0] * n, [0] * d
+    while True:  # colour refinement (first k columns movable)
+        rs = [(rc[i], tuple(sorted((vals[i, j], cc[j]) for j in range(d)))) for i in range(n)]
+        cs = [(cc[j], tuple(sorted((vals[i, j], rc[i]) for i in range(n)))) if j < k else (cc[j], j)
+              for j in range(d)]
+        nr = [sorted(set(rs)).index(x) for x in rs]
+        nc = [sorted(set(cs), key=repr).index(x) for x in cs]
+        if len(set(nr)) == len(set(rc)) and len(set(nc)) == len(set(cc)):
+            break
+        rc, cc = nr, nc
+    blocks = {}
+    for j in range(k):
+        blocks.setdefault(cc[j], []).append(j)
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    kept, mover = [], {}
+    for members in blocks.values():
+        ok = True
+        perms = []
+        for a, b in zip(members, members[1:]):
+            swap = list(range(d))
+            swap[a], swap[b] = b, a
+            P = _row_matching(W[:, swap], W, tol)
+            if P is None:
+                ok = False
+                break
+            perms.append(P)
+        if ok:
+            kept.append(members)
+            for P in perms:
+                for i in range(n):
+                    if P[i] != i:
+                        parent[find(i)] = find(int(P[i]))
+                        mover.setdefault(i, set()).add(len(kept) - 1)
+                        mover.setdefault(int(P[i]), set()).add(len(kept) - 1)
+        else:
+            kept.extend([[j] for j in members])
+    col_orbits = [(b, len(m)) if len(m) > 1 else (None, 1) for b, m in enumerate(kept)]
+    col_orbits += [(None, 1)] * (d - k)
+    orbits = {}
+    for i in range(n):
+        orbits.setdefault(find(i), []).append(i)
+    row_orbits = []
+    for members in orbits.values():
+        if len(members) == 1:
+            row_orbits.append((None, 1))
+            continue
+        movers = set().union(*(mover.get(i, set()) for i in members))
+        if len(movers) != 1:
+            return None
+        b = movers.pop()
+        if len(members) != len(kept[b]):
+            return None
+        row_orbits.append((b, len(members)))
+    return row_orbits, col_orbits
 
 
 def isotypic_assignment(multiplicities, dimensions):
@@ -169,17 +320,16 @@ def isotypic_assignment(multiplicities, dimensions):
     return groups if place(0) else None
 
 
-def is_diagonally_symmetric(W, tol=1e-9) -> bool:
-    """Whether ``W`` (square) is fixed by every joint permutation of rows and columns,
-    i.e. ``W = a I + b (J - I)``.
+def isotropy_label(W, k) -> str | None:
+    """The Young isotropy of ``W`` as text, e.g. ``"S_9 x S_1"`` (factors of the first ``k``
+    coordinates, largest first), or ``None`` (see :func:`young_isotropy`).
 
-    >>> is_diagonally_symmetric(np.eye(3)), is_diagonally_symmetric([[1, 0], [1, 1]])
-    (True, False)
+    >>> isotropy_label(np.eye(3), 3)
+    'S_3'
     """
-    W = np.asarray(W, dtype=float)
-    if W.ndim != 2 or W.shape[0] != W.shape[1]:
-        return False
-    k = W.shape[0]
-    off = W[~np.eye(k, dtype=bool)]
-    scale = max(1.0, float(np.abs(W).max()))
-    return bool(np.ptp(np.diag(W)) <= tol * scale and (off.size == 0 or np.ptp(off) <= tol * scale))
+    iso = young_isotropy(W, k)
+    if iso is None:
+        return None
+    sizes = sorted((size for _, size in iso[1][:k]), reverse=True)
+    return " x ".join(f"S_{m}" for m in sizes)
+
