@@ -246,3 +246,33 @@ def test_search_refuses_bad_input():
         run_search(3, d=2)
     with pytest.raises(InputError):
         run_search(3, runs=2, lr=-1.0)
+
+
+# ---------------------------------------------------------------- symmetry and isotypic multiplicities
+
+
+@settings(max_examples=20, deadline=None)
+@given(sizes=st.lists(st.integers(1, 6), min_size=1, max_size=3), extra_rows=st.integers(0, 2))
+def test_isotypic_dimensions_add_up(sizes, extra_rows):
+    from landscape.population import isotypic_dimensions
+
+    blocks = [(b if m > 1 else None, m) for b, m in enumerate(sizes)]
+    rows = blocks + [(None, 1)] * extra_rows
+    dims = isotypic_dimensions(rows, blocks)
+    assert sum(dims) == (sum(sizes) + extra_rows) * sum(sizes)
+
+
+def test_young_isotropy_of_known_points():
+    from landscape.population import isotropy_label, young_isotropy
+
+    assert isotropy_label(SADDLE_3, 3) == "S_3"
+    a, b, c, e = 1.0, -0.02, 0.2, -0.7
+    W = np.full((5, 5), b)
+    W[np.arange(4), np.arange(4)] = a
+    W[:4, 4], W[4, :4], W[4, 4] = c, 0.14, e
+    assert isotropy_label(W, 5) == "S_4 x S_1"
+    rng = np.random.default_rng(11)
+    P, S = rng.permutation(5), rng.permutation(5)
+    assert isotropy_label(W[P][:, S], 5) == "S_4 x S_1"  # conjugate points, same type
+    assert young_isotropy(W, 5)[1].count((None, 1)) == 1
+    assert isotropy_label(rng.normal(size=(4, 4)), 4) == "S_1 x S_1 x S_1 x S_1"

@@ -125,8 +125,8 @@ def cmd_spectrum(args):
     import numpy as np
 
     from ..population.kernel import hessian
-    from ..population.spectrum import (float_clusters, isotropy_label, isotypic_assignment, isotypic_dimensions,
-                                       young_isotropy)
+    from ..population.spectrum import float_clusters, isotypic_assignment, isotypic_dimensions
+    from ..population.symmetry import isotropy_label, young_isotropy
 
     V, cert = _certificate(args)
     ev = np.linalg.eigvalsh(hessian(cert.W, V))

@@ -53,6 +53,7 @@ from ..errors import InputError
 from .interval import interval_gradient, interval_hessian, interval_loss, student_box
 from .kernel import check_student, gradient, hessian, loss
 from .spectrum import Cluster, enclose_spectrum
+from .symmetry import row_matching
 
 __all__ = ["PointVerdict", "PointCertificate", "polish", "krawczyk", "certify_point", "parallel_rows",
            "DEFAULT_RADII"]
@@ -172,17 +173,6 @@ def polish(W, V, steps=30, tol=1e-15):
     return W
 
 
-def _match_teacher(W, V, tol=1e-6):
-    """The exact row permutation of ``V`` within ``tol`` of ``W`` (``n == k``), or ``None``."""
-    if W.shape != V.shape:
-        return None
-    dist = np.abs(W[:, None, :] - V[None, :, :]).max(axis=-1)
-    perm = dist.argmin(axis=1)
-    if len(set(perm.tolist())) == len(perm) and dist[np.arange(len(W)), perm].max() < tol:
-        return V[perm].copy()
-    return None
-
-
 def krawczyk(center, V, radius, Y):
     """Krawczyk's test on the box ``center + [-radius, radius]^{nd}`` with the float matrix
     ``Y`` (an approximate inverse of the Hessian at ``center``).
@@ -218,11 +208,12 @@ def certify_point(W, V, radius=None, radii=DEFAULT_RADII) -> PointCertificate:
     if W0.ndim != 2:
         raise InputError(f"W must be one n x d matrix, got shape {W0.shape}")
     center = polish(W0, V)
-    snapped = _match_teacher(center, V)
-    if snapped is not None:
-        center = snapped
+    perm = row_matching(V, center, 1e-6) if center.shape == V.shape else None
+    snapped = perm is not None
+    if snapped:  # the global minimum: the teacher itself, exactly
+        center = V[perm].copy()
     moved = float(np.abs(center - W0).max())
-    cert = PointCertificate(PointVerdict.UNDECIDED, center, moved=moved, exact_center=snapped is not None,
+    cert = PointCertificate(PointVerdict.UNDECIDED, center, moved=moved, exact_center=snapped,
                             value=float(loss(center, V)))
     pair = parallel_rows(center)
     if pair is not None:

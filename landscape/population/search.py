@@ -21,9 +21,9 @@ of minima, with split neurons, rather than one orbit).  Two other endpoints are 
 when their losses agree to ``1e-9`` and the sorted lists of their entries, of their row
 norms and of their column sums agree to ``tol`` (these are invariants of the action).  A
 family's representative is its member with the smallest gradient, in the canonical form of
-:func:`canonical_form`: rows and columns ordered by colour refinement on the bipartite
-graph of rows and columns weighted by the (rounded) entries, ties broken by
-individualising the first tied row.  Every family is then certified by
+:func:`~landscape.population.symmetry.canonical_form`: rows and columns ordered by
+colour refinement on the bipartite graph of rows and columns weighted by the (rounded)
+entries, ties broken by individualising the first tied row.  Every family is then certified by
 :func:`~landscape.population.certify.certify_point`, and its Young isotropy (e.g.
 ``S_9 x S_1``, Arjevani & Field's type of spurious minimum) is reported with whether the
 certified eigenvalue multiplicities fit the isotypic decomposition it predicts
@@ -33,7 +33,7 @@ certified eigenvalue multiplicities fit the isotypic decomposition it predicts
 >>> sum(f.count for f in res.families) == res.runs == 8
 True
 >>> canonical_form([[0.0, 2.0], [1.0, 0.0]], joint=True).tolist()
-[[1.0, 0.0], [0.0, 2.0]]
+[[2.0, 0.0], [0.0, 1.0]]
 
 References
 ----------
@@ -54,10 +54,11 @@ import numpy as np
 from ..errors import InputError
 from .certify import PointCertificate, PointVerdict, certify_point
 from .kernel import gradient, hessian, loss, teacher
-from .spectrum import isotropy_label, isotypic_assignment, isotypic_dimensions, young_isotropy
+from .spectrum import isotypic_assignment, isotypic_dimensions
+from .symmetry import canonical_form, isotropy_label, young_isotropy
 
 __all__ = ["SPURIOUS_LOSS", "GLOBAL_LOSS", "Family", "SearchResult", "initial_students", "descend", "default_lr",
-           "canonical_form", "run_search", "population_search_task"]
+           "run_search", "population_search_task"]
 
 #: a run whose endpoint has a larger loss is spurious (the global loss is 0)
 SPURIOUS_LOSS = 1e-6
@@ -122,67 +123,6 @@ def descend(W, V, lr, steps, grad_tol, progress=None, loss_tol=0.0):
             progress.update(block)
             progress.set_postfix(active=len(active), refresh=False)
     return W, gnorm, taken
-
-
-def _refine(W, row_col, col_col, movable):
-    """Colour refinement of rows and columns until the partition is stable."""
-    n, d = W.shape
-    vals = np.round(W, 6)
-    while True:
-        rsig = [(row_col[i], tuple(sorted((vals[i, j], col_col[j]) for j in range(d)))) for i in range(n)]
-        csig = [(col_col[j], tuple(sorted((vals[i, j], row_col[i]) for i in range(n)))) if movable[j]
-                else (col_col[j], ()) for j in range(d)]
-        rk = {s: r for r, s in enumerate(sorted(set(rsig)))}
-        ck = {s: r for r, s in enumerate(sorted(set(csig)))}
-        new_r = [rk[s] for s in rsig]
-        new_c = [ck[s] for s in csig]
-        if len(set(new_r)) == len(set(row_col)) and len(set(new_c)) == len(set(col_col)):
-            return new_r, new_c
-        row_col, col_col = new_r, new_c
-
-
-def canonical_form(W, joint: bool, k: int | None = None) -> np.ndarray:
-    """A representative of the orbit of ``W`` under row permutations and, with ``joint``,
-    permutations of the first ``k`` columns (all columns by default).
-
-    Exact for points whose tied rows and columns are exchanged by a symmetry (as at the
-    symmetric critical points); otherwise a deterministic labelling.
-    """
-    W = np.asarray(W, dtype=float)
-    n, d = W.shape
-    if not joint:
-        order = np.lexsort(np.round(W, 6).T[::-1])
-        return W[order]
-    k = d if k is None else k
-    movable = [j < k for j in range(d)]
-    row_col = [0] * n
-    col_col = [0 if movable[j] else 1 + j for j in range(d)]
-    while True:
-        row_col, col_col = _refine(W, row_col, col_col, movable)
-        if len(set(row_col)) == n and len(set(c for c, m in zip(col_col, movable) if m)) == k:
-            break
-        counts = {}
-        for c in row_col:
-            counts[c] = counts.get(c, 0) + 1
-        tied = [c for c in sorted(counts) if counts[c] > 1]
-        if tied:
-            i = row_col.index(tied[0])
-            row_col = [2 * c for c in row_col]
-            row_col[i] -= 1
-        else:
-            ccount = {}
-            for c, m in zip(col_col, movable):
-                if m:
-                    ccount[c] = ccount.get(c, 0) + 1
-            c0 = min(c for c in ccount if ccount[c] > 1)
-            j = next(j for j in range(d) if movable[j] and col_col[j] == c0)
-            col_col = [2 * c for c in col_col]
-            col_col[j] -= 1
-    rows = np.argsort(row_col, kind="stable")
-    first = [j for j in range(d) if movable[j]]
-    cols = [first[i] for i in np.argsort([col_col[j] for j in first], kind="stable")] + \
-           [j for j in range(d) if not movable[j]]
-    return W[rows][:, cols]
 
 
 def _invariants(W):

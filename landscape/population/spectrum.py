@@ -43,7 +43,7 @@ import numpy as np
 from flint import arb, arb_mat
 
 __all__ = ["Cluster", "enclose_spectrum", "float_clusters", "isotypic_dimensions", "symmetric_isotypic_dimensions",
-           "young_isotropy", "isotropy_label", "isotypic_assignment"]
+           "isotypic_assignment"]
 
 
 @dataclass(frozen=True)
@@ -202,93 +202,6 @@ def symmetric_isotypic_dimensions(k: int) -> list[int]:
     return isotypic_dimensions([(0, k)], [(0, k)])
 
 
-def _row_matching(A, B, tol):
-    """A permutation ``P`` with ``A[P] = B`` to ``tol``, or ``None``."""
-    dist = np.abs(A[:, None, :] - B[None, :, :]).max(axis=-1)
-    P = dist.argmin(axis=0)
-    if len(set(P.tolist())) != len(P) or dist[P, np.arange(len(P))].max() > tol:
-        return None
-    return P
-
-
-def young_isotropy(W, k, tol=1e-7):
-    """The Young subgroup of joint teacher/coordinate permutations (with matching student
-    row permutations) fixing ``W``, as ``(row_orbits, col_orbits)`` in the form of
-    :func:`isotypic_dimensions`; ``None`` when some row orbit is not a natural one.
-
-    Column blocks are the classes of colour refinement, kept when every transposition
-    inside a class, with some row permutation, fixes ``W``.
-
-    >>> rows, cols = young_isotropy(np.eye(4), 4)
-    >>> cols
-    [(0, 4)]
-    """
-    W = np.asarray(W, dtype=float)
-    n, d = W.shape
-    vals = np.round(W, 6)
-    rc, cc = [0] * n, [0] * d
-    while True:  # colour refinement (first k columns movable)
-        rs = [(rc[i], tuple(sorted((vals[i, j], cc[j]) for j in range(d)))) for i in range(n)]
-        cs = [(cc[j], tuple(sorted((vals[i, j], rc[i]) for i in range(n)))) if j < k else (cc[j], j)
-              for j in range(d)]
-        nr = [sorted(set(rs)).index(x) for x in rs]
-        nc = [sorted(set(cs), key=repr).index(x) for x in cs]
-        if len(set(nr)) == len(set(rc)) and len(set(nc)) == len(set(cc)):
-            break
-        rc, cc = nr, nc
-    blocks = {}
-    for j in range(k):
-        blocks.setdefault(cc[j], []).append(j)
-    parent = list(range(n))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    kept, mover = [], {}
-    for members in blocks.values():
-        ok = True
-        perms = []
-        for a, b in zip(members, members[1:]):
-            swap = list(range(d))
-            swap[a], swap[b] = b, a
-            P = _row_matching(W[:, swap], W, tol)
-            if P is None:
-                ok = False
-                break
-            perms.append(P)
-        if ok:
-            kept.append(members)
-            for P in perms:
-                for i in range(n):
-                    if P[i] != i:
-                        parent[find(i)] = find(int(P[i]))
-                        mover.setdefault(i, set()).add(len(kept) - 1)
-                        mover.setdefault(int(P[i]), set()).add(len(kept) - 1)
-        else:
-            kept.extend([[j] for j in members])
-    col_orbits = [(b, len(m)) if len(m) > 1 else (None, 1) for b, m in enumerate(kept)]
-    col_orbits += [(None, 1)] * (d - k)
-    orbits = {}
-    for i in range(n):
-        orbits.setdefault(find(i), []).append(i)
-    row_orbits = []
-    for members in orbits.values():
-        if len(members) == 1:
-            row_orbits.append((None, 1))
-            continue
-        movers = set().union(*(mover.get(i, set()) for i in members))
-        if len(movers) != 1:
-            return None
-        b = movers.pop()
-        if len(members) != len(kept[b]):
-            return None
-        row_orbits.append((b, len(members)))
-    return row_orbits, col_orbits
-
-
 def isotypic_assignment(multiplicities, dimensions):
     """Split ``dimensions`` into groups whose sums are ``multiplicities`` (in order), or ``None``.
 
@@ -318,18 +231,3 @@ def isotypic_assignment(multiplicities, dimensions):
         return False
 
     return groups if place(0) else None
-
-
-def isotropy_label(W, k) -> str | None:
-    """The Young isotropy of ``W`` as text, e.g. ``"S_9 x S_1"`` (factors of the first ``k``
-    coordinates, largest first), or ``None`` (see :func:`young_isotropy`).
-
-    >>> isotropy_label(np.eye(3), 3)
-    'S_3'
-    """
-    iso = young_isotropy(W, k)
-    if iso is None:
-        return None
-    sizes = sorted((size for _, size in iso[1][:k]), reverse=True)
-    return " x ".join(f"S_{m}" for m in sizes)
-
