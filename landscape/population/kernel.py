@@ -101,13 +101,19 @@ def check_student(W, n: int | None = None, d: int | None = None) -> np.ndarray:
     return W
 
 
-def _angles(A, B):
-    """Norms, unit rows, cosines, sines and angles between the rows of ``A`` and ``B``."""
+def _cosines(A, B):
+    """Norms and unit rows of ``A`` and ``B`` and the cosines between their rows."""
     na = np.linalg.norm(A, axis=-1)
     nb = np.linalg.norm(B, axis=-1)
     U = A / na[..., None]
     Bh = B / nb[..., None]
-    c = np.clip(U @ np.swapaxes(Bh, -1, -2), -1.0, 1.0)
+    return na, nb, U, Bh, np.clip(U @ np.swapaxes(Bh, -1, -2), -1.0, 1.0)
+
+
+def _angles(A, B):
+    """As :func:`_cosines`, with the sines and the angles (``sin t`` from ``cos t``: cheap,
+    and accurate enough for the loss and the gradient)."""
+    na, nb, U, Bh, c = _cosines(A, B)
     s = np.sqrt(np.maximum(0.0, 1.0 - c * c))
     return na, nb, U, Bh, c, s, np.arccos(c)
 
@@ -160,12 +166,9 @@ def gradient(W, V) -> np.ndarray:
 
 
 def _pair_terms(A, B, skip_diagonal=False):
-    """``c``, ``s`` and the vectors ``p = bh - c u`` of every pair of rows (``|p| = s``)."""
-    na = np.linalg.norm(A, axis=-1)
-    nb = np.linalg.norm(B, axis=-1)
-    U = A / na[..., None]
-    Bh = B / nb[..., None]
-    c = np.clip(U @ np.swapaxes(Bh, -1, -2), -1.0, 1.0)
+    """``c``, ``s`` and the vectors ``p = bh - c u`` of every pair of rows (``s = |p|``,
+    accurate also for nearly parallel rows, where the Hessian divides by it)."""
+    na, nb, U, Bh, c = _cosines(A, B)
     P = Bh[..., None, :, :] - c[..., None] * U[..., :, None, :]
     s = np.linalg.norm(P, axis=-1)
     if skip_diagonal:
