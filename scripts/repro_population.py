@@ -57,15 +57,17 @@ def _fmt(x, spec):
 
 def markdown(rows):
     head = ("| k | n | runs | share spurious (± s.e.) | published | z | smallest spurious loss | spurious families "
-            "| certified minima | saddles | undecided | runs at undecided | not converged | seconds |")
-    lines = [head, "|" + "---|" * 14]
+            "| certified minima | saddles | undecided | runs at undecided | minima escaping at n + 1 | not converged "
+            "| seconds |")
+    lines = [head, "|" + "---|" * 15]
     for s in rows:
         lines.append(
             f"| {s['k']} | {s['n']} | {s['runs']} | {s['share_spurious']:.3f} ± {s['share_spurious_stderr']:.3f} "
             f"| {_fmt(s['published_share'], '.3f')} | {_fmt(s['z'], '+.1f')} "
             f"| {_fmt(s['smallest_spurious_loss'], '.6f')} | {s['spurious_families']} "
             f"| {s['spurious_families_certified']} | {s['spurious_families_saddle']} "
-            f"| {s['spurious_families_undecided']} | {s['undecided_runs']} | {s['not_converged']} "
+            f"| {s['spurious_families_undecided']} | {s['undecided_runs']} "
+            f"| {s['spurious_minima_escaping_with_extra_neuron']} | {s['not_converged']} "
             f"| {s['seconds']:.0f} |")
     return "\n".join(lines)
 
@@ -73,15 +75,17 @@ def markdown(rows):
 def families_markdown(rows):
     """Every family: loss interval, verdict, smallest Hessian eigenvalue, isotropy."""
     lines = ["| k | n | runs | loss (certified interval) | verdict | smallest Hessian eigenvalue in | isotropy "
-             "| multiplicities isotypic |", "|" + "---|" * 8]
+             "| multiplicities isotypic | new neuron: g(u) <= |", "|" + "---|" * 9]
     for s in rows:
         for f in s["families"]:
             lo, hi = f.get("loss_lower"), f.get("loss_upper")
             loss = f"[{lo:.8g}, {hi:.8g}]" if lo is not None else f"{f['loss']:.3g} (float)"
             eig = (f"[{f['hessian_min_eig_lower']:.10f}, {f['hessian_min_eig_upper']:.10f}]"
                    if f.get("hessian_min_eig_lower") is not None else "-")
+            e = f.get("escape_with_extra_neuron")
+            esc = "-" if not e or e["value_upper"] is None else f"{e['value_upper']:.6f}" + (" (proved)" if e["escapes"] else "")
             lines.append(f"| {s['k']} | {s['n']} | {f['count']} | {loss} | {f['verdict']} | {eig} "
-                         f"| {f.get('isotropy') or '-'} | {_fmt(f.get('isotypic_consistent'), '')} |")
+                         f"| {f.get('isotropy') or '-'} | {_fmt(f.get('isotypic_consistent'), '')} | {esc} |")
     return "\n".join(lines)
 
 
@@ -154,7 +158,11 @@ def write(rows, args):
            "neuron split into two parallel students), so no box holds a unique critical point: undecided.",
            "Isotropy: the Young subgroup of joint teacher/coordinate permutations fixing the representative",
            "(Arjevani & Field); 'multiplicities isotypic' says whether the certified eigenvalue clusters are",
-           "sums of the dimensions of the isotypic pieces of R^{n x d} under it.", "", ""]
+           "sums of the dimensions of the isotypic pieces of R^{n x d} under it.",
+           "New neuron: for a certified spurious minimum W, F([W; eps u]) = F(W) + eps g(u) + eps^2/4 with",
+           "g(u) = E[(f_W - f_V)(x) relu(u . x)]; an upper bound g(u) < 0, proved in ball arithmetic over the",
+           "certified box, shows that the minimum padded with a zero neuron is not a local minimum at width",
+           "n + 1 (one more neuron escapes it): landscape.population.overparam.", "", ""]
     out.with_suffix(".md").write_text("\n".join(intro) + markdown(rows) + "\n" + "\n".join(fam)
                                       + families_markdown(rows) + "\n")
     out.with_suffix(".tex").write_text(latex(rows) + "\n")

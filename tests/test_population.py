@@ -234,6 +234,11 @@ def test_small_search_families_cover_runs_and_are_certified():
             # Arjevani & Field: a symmetric minimum; its certified multiplicities are isotypic
             assert f.isotropy is not None and max(int(x[2:]) for x in f.isotropy.split(" x ")) >= 6
             assert f.isotypic_consistent
+            # one added neuron escapes it: g(u) < 0 proved over the certified box
+            assert f.escape.escapes and f.escape.value_upper < 0
+            u = f.escape.direction
+            from landscape.population import residual_correlation
+            assert residual_correlation(u[None], f.certificate.W, np.eye(8))[0] < 0
     summary = res.to_json_obj()
     assert summary["spurious_families"] == (summary["spurious_families_certified"] + summary["spurious_families_saddle"]
                                             + summary["spurious_families_undecided"])

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from flint import arb, arb_mat
 
-__all__ = ["student_box", "interval_loss", "interval_gradient", "interval_hessian"]
+__all__ = ["student_box", "interval_kernel_sum", "interval_loss", "interval_gradient", "interval_hessian"]
 
 
 def student_box(W, radius=0.0):
@@ -108,14 +108,27 @@ def _partners(students, teachers):
         yield i, out
 
 
+def _kernel(rows_a, i, rows_b, j):
+    """The arc-cosine kernel of row ``i`` of ``rows_a`` and row ``j`` of ``rows_b``."""
+    c, _, s, t = _pair(rows_a.unit[i], rows_b.unit[j])
+    return rows_a.norm[i] * rows_b.norm[j] * (s + (arb.pi() - t) * c) / (2 * arb.pi())
+
+
+def interval_kernel_sum(u, rows):
+    """A ball containing ``sum_j k(u, b_j)`` for the exact vector ``u`` and every choice of
+    rows ``b_j`` in the balls ``rows``.
+
+    >>> interval_kernel_sum([1.0, 0.0], [[1.0, 0.0]]).contains(0.5)
+    True
+    """
+    U, B = _Rows([[arb(float(x)) for x in u]]), _Rows(rows)
+    return sum((_kernel(U, 0, B, j) for j in range(len(rows))), arb(0))
+
+
 def interval_loss(Wb, V):
     """A ball containing ``F(W)`` for every ``W`` in the box ``Wb``."""
-    pi2 = 2 * arb.pi()
     S, T = _Rows(Wb), _Rows([[arb(float(x)) for x in row] for row in V])
-
-    def k(rows_a, i, rows_b, j):
-        c, _, s, t = _pair(rows_a.unit[i], rows_b.unit[j])
-        return rows_a.norm[i] * rows_b.norm[j] * (s + (arb.pi() - t) * c) / pi2
+    k = _kernel
 
     n, m = len(S.raw), len(T.raw)
     total = sum((S.norm[i] ** 2 / 4 for i in range(n)), arb(0))

@@ -27,7 +27,9 @@ entries, ties broken by individualising the first tied row.  Every family is the
 :func:`~landscape.population.certify.certify_point`, and its Young isotropy (e.g.
 ``S_9 x S_1``, Arjevani & Field's type of spurious minimum) is reported with whether the
 certified eigenvalue multiplicities fit the isotypic decomposition it predicts
-(:mod:`landscape.population.spectrum`).
+(:mod:`landscape.population.spectrum`).  For each certified spurious minimum,
+:func:`~landscape.population.overparam.neuron_escape` looks for, and proves, a direction in
+which one added neuron decreases the loss (the minimum does not survive at width ``n + 1``).
 
 >>> res = run_search(3, runs=8, seed=0, steps=3000, certify=False)
 >>> sum(f.count for f in res.families) == res.runs == 8
@@ -54,6 +56,7 @@ import numpy as np
 from ..errors import InputError
 from .certify import PointCertificate, PointVerdict, certify_point
 from .kernel import gradient, hessian, loss, teacher
+from .overparam import NeuronEscape, neuron_escape
 from .spectrum import isotypic_assignment, isotypic_dimensions
 from .symmetry import canonical_form, isotropy_label, young_isotropy
 
@@ -141,6 +144,7 @@ class Family:
     members: list = field(default_factory=list, repr=False)
     isotropy: str | None = None
     isotypic_consistent: bool | None = None
+    escape: NeuronEscape | None = None
 
     @property
     def verdict(self) -> PointVerdict:
@@ -156,6 +160,7 @@ class Family:
                 "loss_upper": None if c is None else c.loss_upper,
                 "reason": None if c is None else c.reason,
                 "isotropy": self.isotropy, "isotypic_consistent": self.isotypic_consistent,
+                "escape_with_extra_neuron": None if self.escape is None else self.escape.to_json_obj(),
                 "W": self.W.tolist()}
 
 
@@ -199,6 +204,7 @@ class SearchResult:
                 "spurious_families_certified": sum(f.verdict == PointVerdict.LOCAL_MINIMUM for f in spur),
                 "spurious_families_saddle": sum(f.verdict == PointVerdict.SADDLE for f in spur),
                 "spurious_families_undecided": sum(f.verdict == PointVerdict.UNDECIDED for f in spur),
+                "spurious_minima_escaping_with_extra_neuron": sum(bool(f.escape and f.escape.escapes) for f in spur),
                 "seconds": self.seconds,
                 "families": [f.to_json_obj() for f in self.families]}
 
@@ -267,6 +273,8 @@ def run_search(k, n=None, d=None, runs=100, seed=0, steps=20000, lr=None, grad_t
                 if iso is not None and f.certificate.clusters is not None:
                     mult = [c.multiplicity for c in f.certificate.clusters]
                     f.isotypic_consistent = isotypic_assignment(mult, isotypic_dimensions(*iso)) is not None
+                if f.spurious and f.verdict == PointVerdict.LOCAL_MINIMUM:
+                    f.escape = neuron_escape(f.certificate.W, V, radius=f.certificate.radius)
             if bar is not None:
                 bar.update(1)
         if bar is not None:
