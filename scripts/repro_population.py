@@ -24,11 +24,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from landscape.population.literature import PUBLISHED_SHARES as PUBLISHED  # noqa: E402
 from landscape.population.search import SPURIOUS_LOSS, run_search  # noqa: E402
 
-#: Safran & Shamir (2018), Table 1 (1000 runs, n = k): share of runs ending at spurious minima
-PUBLISHED = {6: 0.003, 7: 0.055, 8: 0.126, 9: 0.218, 10: 0.346, 11: 0.455, 12: 0.585, 13: 0.730, 14: 0.736,
-             15: 0.803, 16: 0.851, 17: 0.897, 18: 0.900, 19: 0.934, 20: 0.949}
 #: the same with n = k + 1 (where docs/theory.md, section 8 records it)
 PUBLISHED_OVER = {8: 0.001}
 PUBLISHED_RUNS = 1000

@@ -281,3 +281,12 @@ def test_young_isotropy_of_known_points():
     assert isotropy_label(W[P][:, S], 5) == "S_4 x S_1"  # conjugate points, same type
     assert young_isotropy(W, 5)[1].count((None, 1)) == 1
     assert isotropy_label(rng.normal(size=(4, 4)), 4) == "S_1 x S_1 x S_1 x S_1"
+
+
+@pytest.mark.slow
+def test_literature_checks_pass():
+    from landscape.population import check_global_minimum_eigenvalue, check_spurious_share
+
+    assert check_global_minimum_eigenvalue(6)["passed"]
+    out = check_spurious_share(10, runs=200, seed=0)
+    assert out["passed"], out
