@@ -251,6 +251,8 @@ def test_search_refuses_bad_input():
         run_search(3, d=2)
     with pytest.raises(InputError):
         run_search(3, runs=2, lr=-1.0)
+    with pytest.raises(InputError, match="n >= k"):
+        run_search(3, n=2, runs=2)
 
 
 # ---------------------------------------------------------------- symmetry and isotypic multiplicities

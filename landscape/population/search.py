@@ -238,6 +238,9 @@ def run_search(k, n=None, d=None, runs=100, seed=0, steps=20000, lr=None, grad_t
     for name, v in (("k", k), ("n", n), ("d", d), ("runs", runs), ("steps", steps)):
         if not isinstance(v, (int, np.integer)) or v < 1:
             raise InputError(f"{name} must be a positive integer, got {v!r}")
+    if n < k:
+        raise InputError(f"the search needs n >= k (student width {n} < teacher width {k}): the global loss is 0 "
+                         "only then, and spurious means a loss above 0")
     V = teacher(k, d)
     lr = default_lr(V, n) if lr is None else float(lr)
     if not (np.isfinite(lr) and lr > 0):

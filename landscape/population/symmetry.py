@@ -175,12 +175,13 @@ def isotropy_label(W, k) -> str | None:
     """The Young isotropy of ``W`` as text, e.g. ``"S_9 x S_1"`` (factors of the first ``k``
     coordinates, largest first), or ``None`` (see :func:`young_isotropy`).
 
-    >>> isotropy_label(np.eye(3), 3)
-    'S_3'
+    >>> isotropy_label(np.eye(3), 3), isotropy_label(np.eye(3, 5), 3)
+    ('S_3', 'S_3')
     """
     iso = young_isotropy(W, k)
     if iso is None:
         return None
-    sizes = sorted((size for _, size in iso[1][:k]), reverse=True)
+    d = np.asarray(W).shape[1]
+    sizes = sorted((size for _, size in iso[1][: len(iso[1]) - (d - k)]), reverse=True)
     return " x ".join(f"S_{m}" for m in sizes)
 
