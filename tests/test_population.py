@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from landscape.errors import InputError
 from landscape.population import (PointVerdict, canonical_form, certify_point, enclose_spectrum, gradient,
                                   hessian, interval_gradient, interval_hessian, interval_loss, isotypic_assignment,
-                                  kernel, loss, run_search, student_box, symmetric_isotypic_dimensions, teacher)
+                                  arccos_kernel, loss, run_search, student_box, symmetric_isotypic_dimensions, teacher)
 
 LOW = (math.pi - 2) / (4 * math.pi)  # 0.0908450569..., the smallest eigenvalue at W = I
 HIGH = (math.pi + 2) / (4 * math.pi)  # 0.409155..., another eigenvalue at W = I
@@ -29,12 +29,12 @@ def _students(seed, shape):
 def test_kernel_identities():
     rng = np.random.default_rng(1)
     w, v = rng.normal(size=(2, 5))
-    assert np.isclose(kernel([w], [w])[0, 0], w @ w / 2)  # E[relu(w.x)^2] = |w|^2 / 2
-    assert np.isclose(kernel([w], [-w])[0, 0], 0.0)  # the two are never both positive
+    assert np.isclose(arccos_kernel([w], [w])[0, 0], w @ w / 2)  # E[relu(w.x)^2] = |w|^2 / 2
+    assert np.isclose(arccos_kernel([w], [-w])[0, 0], 0.0)  # the two are never both positive
     e1, e2 = np.eye(2)
-    assert np.isclose(kernel([3 * e1], [2 * e2])[0, 0], 6 / (2 * math.pi))  # orthogonal: |w||v| / 2 pi
-    assert np.isclose(kernel([2 * w], [3 * v])[0, 0], 6 * kernel([w], [v])[0, 0])  # positively homogeneous
-    assert np.isclose(kernel([w], [v])[0, 0], kernel([v], [w])[0, 0])
+    assert np.isclose(arccos_kernel([3 * e1], [2 * e2])[0, 0], 6 / (2 * math.pi))  # orthogonal: |w||v| / 2 pi
+    assert np.isclose(arccos_kernel([2 * w], [3 * v])[0, 0], 6 * arccos_kernel([w], [v])[0, 0])  # positively homogeneous
+    assert np.isclose(arccos_kernel([w], [v])[0, 0], arccos_kernel([v], [w])[0, 0])
 
 
 def test_kernel_against_monte_carlo():
@@ -44,7 +44,7 @@ def test_kernel_against_monte_carlo():
     ra, rb = np.maximum(X @ A.T, 0), np.maximum(X @ B.T, 0)
     prod = ra[:, :, None] * rb[:, None, :]
     mc, se = prod.mean(axis=0), prod.std(axis=0) / math.sqrt(len(X))
-    assert (np.abs(mc - kernel(A, B)) < 5 * se).all()
+    assert (np.abs(mc - arccos_kernel(A, B)) < 5 * se).all()
 
 
 def test_loss_against_monte_carlo():

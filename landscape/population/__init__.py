@@ -12,7 +12,8 @@ from . import search as _search
 from . import spectrum as _spectrum
 from . import symmetry as _symmetry
 
-__all__ = _kernel.__all__ + _interval.__all__ + _spectrum.__all__ + _symmetry.__all__ + _certify.__all__ + _overparam.__all__ + _search.__all__ + _literature.__all__
+__all__ = (_kernel.__all__ + _interval.__all__ + _spectrum.__all__ + _symmetry.__all__ + _certify.__all__
+           + _overparam.__all__ + _search.__all__ + _literature.__all__)
 
 from .certify import *  # noqa: F401,F403,E402
 from .interval import *  # noqa: F401,F403,E402

@@ -53,7 +53,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["teacher", "kernel", "loss", "gradient", "hessian", "check_student"]
+__all__ = ["teacher", "arccos_kernel", "loss", "gradient", "hessian", "check_student"]
 
 TWO_PI = 2.0 * np.pi
 
@@ -128,10 +128,10 @@ def _self_angles(A):
     return na, U, c, s, t
 
 
-def kernel(A, B) -> np.ndarray:
+def arccos_kernel(A, B) -> np.ndarray:
     """The arc-cosine kernel ``k(a_i, b_j)`` for all rows: shape ``(..., n, m)``.
 
-    >>> round(float(kernel([[1.0, 0.0]], [[0.0, 1.0]])[0, 0]), 12) == round(1 / (2 * np.pi), 12)
+    >>> round(float(arccos_kernel([[1.0, 0.0]], [[0.0, 1.0]])[0, 0]), 12) == round(1 / (2 * np.pi), 12)
     True
     """
     A = np.asarray(A, dtype=float)
@@ -150,8 +150,8 @@ def loss(W, V) -> np.ndarray:
     V = np.asarray(V, dtype=float)
     na, _, c, s, t = _self_angles(W)
     kww = na[..., :, None] * na[..., None, :] * (s + (np.pi - t) * c) / TWO_PI
-    kvv = kernel(V, V).sum()
-    return 0.5 * kww.sum(axis=(-1, -2)) - kernel(W, V).sum(axis=(-1, -2)) + 0.5 * kvv
+    kvv = arccos_kernel(V, V).sum()
+    return 0.5 * kww.sum(axis=(-1, -2)) - arccos_kernel(W, V).sum(axis=(-1, -2)) + 0.5 * kvv
 
 
 def gradient(W, V) -> np.ndarray:

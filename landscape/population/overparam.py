@@ -40,7 +40,7 @@ import numpy as np
 from flint import arb
 
 from .interval import interval_kernel_sum, student_box
-from .kernel import kernel
+from .kernel import arccos_kernel
 
 __all__ = ["NeuronEscape", "residual_correlation", "neuron_escape"]
 
@@ -52,7 +52,7 @@ def residual_correlation(U, W, V) -> np.ndarray:
     >>> float(residual_correlation(np.eye(2)[:1], np.eye(2), np.eye(2))[0])
     0.0
     """
-    return kernel(U, W).sum(axis=-1) - kernel(U, V).sum(axis=-1)
+    return arccos_kernel(U, W).sum(axis=-1) - arccos_kernel(U, V).sum(axis=-1)
 
 
 def _correlation_gradient(U, W, V):
