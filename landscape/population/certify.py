@@ -13,6 +13,9 @@ The procedure (:func:`certify_point`)
 
        K(B) = c - Y grad F(c) + (I - Y J(B)) (B - c).
 
+   The ball gradient and Hessian are computed with python-flint ``arb``; the matrix
+   products with ``Y`` in float64 BLAS with rigorous error bounds
+   (:mod:`landscape.population.balls`).
    If ``K(B)`` lies in the interior of ``B``, then ``grad F`` has exactly one zero
    ``W*`` in ``B`` (Krawczyk 1969; Moore 1977; Rump 1983).  The radii
    ``r = 1e-12 ... 1e-6`` (scaled by ``max(1, |W|)``, and at least 100 times the next Newton step) are tried in
@@ -47,9 +50,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from flint import arb, arb_mat
 
 from ..errors import InputError
+from .balls import SAFE, TINY, U, from_arb, lower, matmul, upper
 from .interval import interval_gradient, interval_hessian, interval_loss, student_box
 from .kernel import check_student, gradient, hessian, loss
 from .spectrum import Cluster, enclose_spectrum
@@ -177,23 +180,22 @@ def krawczyk(center, V, radius, Y):
     """Krawczyk's test on the box ``center + [-radius, radius]^{nd}`` with the float matrix
     ``Y`` (an approximate inverse of the Hessian at ``center``).
 
-    Returns ``(proved, J)``: whether the box holds exactly one critical point, and the ball
-    Hessian over the box.
+    Returns ``(proved, (Jmid, Jrad))``: whether the box holds exactly one critical point,
+    and the ball Hessian over the box as float midpoint and radius arrays.  The ball
+    gradient and Hessian come from :mod:`landscape.population.interval`; the products
+    ``Y grad F(c)`` and ``Y J(B)`` are enclosed by :func:`landscape.population.balls.matmul`.
     """
     N = center.size
-    box = student_box(center, radius)
-    J = interval_hessian(box, V)
-    fc = interval_gradient(student_box(center), V)
-    Ya = arb_mat(Y.tolist())
-    eye = arb_mat(N, N)
-    for a in range(N):
-        eye[a, a] = arb(1)
-    delta = arb_mat(N, 1)
-    for a in range(N):
-        delta[a, 0] = arb(0, radius)
-    K = (eye - Ya * J) * delta - Ya * fc
-    r = arb(radius)
-    return all(x.abs_upper() < r for x in K.entries()), J
+    Jm, Jr = from_arb(interval_hessian(student_box(center, radius), V))
+    fm, fr = from_arb(interval_gradient(student_box(center), V))
+    zero = np.zeros_like(Y)
+    Ym, Yr = matmul(Y, zero, fm, fr)  # Y grad F(c)
+    Pm, Pr = matmul(Y, zero, Jm, Jr)  # Y J(B)
+    Mm = np.eye(N) - Pm
+    Mr = Pr + 2 * U * np.abs(Mm) + TINY  # one rounding in I - Y J
+    # K(B) - c = -Y grad F(c) + (I - Y J(B)) [-r, r]^N, bounded entrywise
+    bound = upper(((np.abs(Ym) + Yr)[:, 0] + radius * (np.abs(Mm) + Mr).sum(axis=1)) * SAFE + TINY)
+    return bool((bound < radius).all()), (Jm, Jr)
 
 
 def certify_point(W, V, radius=None, radii=DEFAULT_RADII) -> PointCertificate:
@@ -235,7 +237,7 @@ def certify_point(W, V, radius=None, radii=DEFAULT_RADII) -> PointCertificate:
         ok, J = krawczyk(center, V, r, Y)
         if ok:
             cert.critical = True
-            cert.radius = float(arb(0, r).rad())
+            cert.radius = float(r)
             break
     if not cert.critical:
         cert.reason = f"Krawczyk's test failed for radius {', '.join(f'{r:.0e}' for r in tries)}"
@@ -243,24 +245,28 @@ def certify_point(W, V, radius=None, radii=DEFAULT_RADII) -> PointCertificate:
     box = student_box(center, cert.radius)
     value = interval_loss(box, V)
     cert.loss_lower, cert.loss_upper = max(0.0, _down(value)), _up(value)
-    clusters = enclose_spectrum(J, (lam, Q))
+    Jm, Jr = J
+    clusters = enclose_spectrum(Jm, Jr, (lam, Q))
     cert.clusters = clusters
-    q = Q[:, 0]
-    qa = arb_mat([[float(x)] for x in q])
-    curv = (qa.transpose() * J * qa)[0, 0]
-    rayleigh = curv / (qa.transpose() * qa)[0, 0]
-    upper = _up(rayleigh)
+    q = Q[:, :1]
+    zq = np.zeros_like(q)
+    Pm, Pr = matmul(Jm, Jr, q, zq)
+    cm, cr = matmul(q.T, zq.T, Pm, Pr)  # q^T J q
+    dm, dr = matmul(q.T, zq.T, q, zq)  # q^T q
+    curv_up = float(upper(cm[0, 0] + cr[0, 0]))
+    den = (float(lower(dm[0, 0] - dr[0, 0])), float(upper(dm[0, 0] + dr[0, 0])))
+    upper_eig = float(upper(curv_up / (den[0] if curv_up >= 0 else den[1])))
     if clusters is not None:
         cert.hessian_min_eig_lower = clusters[0].lower
-        upper = min(upper, clusters[0].upper)
-    cert.hessian_min_eig_upper = upper
+        upper_eig = min(upper_eig, clusters[0].upper)
+    cert.hessian_min_eig_upper = upper_eig
     if clusters is not None and clusters[0].lower > 0:
         cert.verdict = PointVerdict.LOCAL_MINIMUM
         cert.reason = "unique critical point in the box; Hessian positive definite on the box"
-    elif curv.upper() < 0:
+    elif curv_up < 0:
         cert.verdict = PointVerdict.SADDLE
         cert.direction = q.reshape(center.shape)
-        cert.curvature_upper = _up(curv)
+        cert.curvature_upper = curv_up
         cert.reason = "unique critical point in the box; q^T H q < 0 on the box for the given direction q"
     else:
         cert.reason = "unique critical point in the box, but the enclosure of the smallest eigenvalue contains 0"

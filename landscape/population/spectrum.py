@@ -5,7 +5,7 @@ Enclosing the spectrum of a symmetric ball matrix
 -------------------------------------------------
 Let ``J`` be a ball matrix containing a symmetric matrix ``A`` (the Hessian at a proven
 critical point) and ``Q`` the float eigenvectors of its midpoint.  ``C = Q^T J Q`` (ball
-arithmetic) contains ``Q^T A Q``, which is nearly diagonal, and by Ostrowski's theorem
+products, :mod:`landscape.population.balls`) contains ``Q^T A Q``, which is nearly diagonal, and by Ostrowski's theorem
 ``lambda_i(Q^T A Q) = theta_i lambda_i(A)`` with ``theta_i`` between the extreme eigenvalues of
 ``Q^T Q``, i.e. in ``[1 - eta, 1 + eta]`` with ``eta >= ||Q^T Q - I||_inf``.  Gershgorin's
 theorem on ``C`` (a connected union of ``m`` discs disjoint from the others holds exactly
@@ -40,7 +40,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from flint import arb, arb_mat
+
+from .balls import SAFE, TINY, lower, matmul, upper
 
 __all__ = ["Cluster", "enclose_spectrum", "float_clusters", "isotypic_dimensions", "symmetric_isotypic_dimensions",
            "isotypic_assignment"]
@@ -61,58 +62,48 @@ class Cluster:
                 "center": self.center}
 
 
-def _down(x: arb) -> float:
-    return float(np.nextafter(float(x.lower()), -np.inf))
-
-
-def _up(x: arb) -> float:
-    return float(np.nextafter(float(x.upper()), np.inf))
-
-
-def enclose_spectrum(J: arb_mat, basis=None) -> list[Cluster] | None:
+def enclose_spectrum(mid, rad, basis=None) -> list[Cluster] | None:
     """Disjoint intervals with multiplicities holding every eigenvalue of every symmetric
-    matrix in the ball matrix ``J``, lowest first; ``None`` if ``Q^T Q`` is too far from ``I``.
+    matrix ``A`` with ``|A - mid| <= rad``, lowest first; ``None`` if ``Q^T Q`` is too far
+    from ``I``.  Products are enclosed with :func:`landscape.population.balls.matmul`.
 
-    ``basis``: ``(eigenvalues, Q)`` of a float matrix close to ``J`` (by default the
-    midpoint of ``J``); any ``Q`` gives valid bounds, a good one narrow bounds.
+    ``basis``: ``(eigenvalues, Q)`` of a float matrix close to ``mid`` (by default ``mid``
+    itself); any ``Q`` gives valid bounds, a good one narrow bounds.
 
     >>> import numpy as np
-    >>> J = arb_mat([[2.0, 1.0], [1.0, 2.0]])
-    >>> [(round(c.lower, 9), round(c.upper, 9), c.multiplicity) for c in enclose_spectrum(J)]
+    >>> A = np.array([[2.0, 1.0], [1.0, 2.0]])
+    >>> [(round(c.lower, 9), round(c.upper, 9), c.multiplicity) for c in enclose_spectrum(A, np.zeros((2, 2)))]
     [(1.0, 1.0, 1), (3.0, 3.0, 1)]
     """
-    N = J.nrows()
-    if basis is None:
-        mid = np.array([float(x.mid()) for x in J.entries()]).reshape(N, N)
-        basis = np.linalg.eigh(0.5 * (mid + mid.T))
-    lam, Q = basis
-    Qa = arb_mat(Q.tolist())
-    Qt = Qa.transpose()
-    C = (Qt * J * Qa).entries()
-    G = (Qt * Qa).entries()
-    eta = max(sum(((G[i * N + j] - (1 if i == j else 0)).abs_upper() for j in range(N)), arb(0))
-              for i in range(N))
+    N = len(mid)
+    lam, Q = np.linalg.eigh(0.5 * (mid + mid.T)) if basis is None else basis
+    zero = np.zeros_like(Q)
+    Pm, Pr = matmul(mid, rad, Q, zero)
+    Cm, Cr = matmul(Q.T, zero, Pm, Pr)
+    Gm, Gr = matmul(Q.T, zero, Q, zero)
+    off = np.abs(Gm - np.eye(N)) + Gr  # Gm - I is exact on the diagonal (Sterbenz), else Gm
+    eta = float(upper(off.sum(axis=1).max() * SAFE))
     if not eta < 1:
         return None
-    discs = []
-    for i in range(N):
-        r = sum((C[i * N + j].abs_upper() for j in range(N) if j != i), arb(0))
-        discs.append(((C[i * N + i] - r).lower(), (C[i * N + i] + r).upper(), lam[i]))
-    discs.sort(key=lambda t: float(t[0].mid()))
+    absC = np.abs(Cm) + Cr
+    np.fill_diagonal(absC, 0.0)
+    radius = upper((absC.sum(axis=1) + np.diag(Cr)) * SAFE + TINY)  # off-diagonal sums and the own radius
+    d = np.diag(Cm)
+    lo, hi = lower(d - radius), upper(d + radius)
+    order = np.argsort(lo, kind="stable")
     comps = []  # [lo, hi, [float eigenvalues]]
-    for lo, hi, ev in discs:
-        if comps and not lo > comps[-1][1]:
-            if hi > comps[-1][1]:
-                comps[-1][1] = hi
-            comps[-1][2].append(ev)
+    for i in order:
+        if comps and not lo[i] > comps[-1][1]:
+            comps[-1][1] = max(comps[-1][1], hi[i])
+            comps[-1][2].append(lam[i])
         else:
-            comps.append([lo, hi, [ev]])
-    lo_t, hi_t = 1 - eta, 1 + eta
+            comps.append([lo[i], hi[i], [lam[i]]])
+    t_lo, t_hi = float(lower(1 - eta)), float(upper(1 + eta))
     out = []
-    for lo, hi, evs in comps:
-        lower = (lo / hi_t) if lo >= 0 else (lo / lo_t)
-        upper = (hi / lo_t) if hi >= 0 else (hi / hi_t)
-        out.append(Cluster(_down(lower), _up(upper), len(evs), float(np.mean(evs))))
+    for a, b, evs in comps:
+        low = lower(a / t_hi) if a >= 0 else lower(a / t_lo)
+        high = upper(b / t_lo) if b >= 0 else upper(b / t_hi)
+        out.append(Cluster(float(low), float(high), len(evs), float(np.mean(evs))))
     return out
 
 
