@@ -203,7 +203,7 @@ def _cmd_sweep(args):
 
 
 # ---------------------------------------------------------------------------
-# landscape train  (landscape/dynamics.py)
+# landscape train  (landscape/dynamics/)
 # ---------------------------------------------------------------------------
 
 
@@ -218,7 +218,7 @@ def _positive_float(text):
 
 
 def _add_train(sub):
-    from .dynamics.training import INITS
+    from .dynamics import INITS
 
     p = sub.add_parser("train", help="gradient descent on the data, with the endpoint classified exactly")
     add_data_argument(p)
@@ -240,9 +240,17 @@ def _add_train(sub):
 
 
 def _cmd_train(args):
-    from .dynamics.training import command_train
+    from .dynamics import command_train
 
-    return dumps(command_train(load_data(args), args))
+    if args.out_dir is not None and os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise InputError(f"--out {args.out_dir}: exists and is not a directory")
+    if args.width > 100_000:
+        raise InputError(f"--width {args.width}: at most 100000 neurons")
+    if args.plot and args.out_dir is None:
+        raise InputError("--plot needs --out DIR")
+    return dumps(command_train(load_data(args), lam=args.lam, width=args.width, init_scale=args.init_scale,
+                               init=args.init, seed=args.seed, lr=args.lr, steps=args.steps, grad_tol=args.grad_tol,
+                               classify=not args.no_classify, plot=args.plot, out_dir=args.out_dir))
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Tests of landscape.dynamics.training: gradients, GD invariants, recorded events, endpoints."""
+"""Tests of landscape.dynamics: gradients, GD invariants, recorded events, endpoints."""
 
 import json
 import math
@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from landscape.data import Dataset, generate
-from landscape.dynamics.training import (classify_endpoint, init_network, loss_and_grad, loss_value,
+from landscape.dynamics import (classify_endpoint, init_network, loss_and_grad, loss_value,
                                 merge_directions, signed_cone_labels, train, train_flow)
 from landscape.errors import InputError
 from landscape.convex.program import network_loss
