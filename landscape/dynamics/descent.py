@@ -105,7 +105,7 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
 
     log = CellLog((W @ Xt) > 0, a > 0, max_events, filled=False)
     log.snapshot(a, W, 0)
-    pat, sgn, K = log.pat, log.sgn, log.K
+    slots, signs, K = list(log.pat), list(log.sgn), log.K  # views, faster to pick from a list
     next_rec, next_check = 1, check_every
     stop, message = "budget", ""
     step = 0
@@ -115,10 +115,10 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
         while True:
             # the gradient at the iterate `step`; its activation pattern and signs go to the
             # cell-change buffer (slot `cur`)
-            B = pat[cur]
+            B = slots[cur]
             np.matmul(W, Xt, out=Z)
             np.greater(Z, 0.0, out=B)
-            np.greater(a, 0.0, out=sgn[cur])
+            np.greater(a, 0.0, out=signs[cur])
             np.multiply(Z, B, out=H)
             np.matmul(a, H, out=f)
             np.multiply(f, c, out=r)
@@ -181,7 +181,7 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
     rec.record(step, step * lr, a, W, log.total)
     seconds = time.perf_counter() - start
     return Trajectory(a=a.copy(), W=W.copy(), lam=lam, lr=lr, steps=step, time=step * lr, seconds=seconds,
-                      stop_reason=stop, message=message, records=rec.arrays(), changes=log.result(),
+                      stop_reason=stop, message=message, records=rec.arrays(), cell_log=log.close(),
                       n_cell_changes=log.total, supports=rec.supports, init=info)
 
 
@@ -302,6 +302,6 @@ def train_batch(ds, lam, width, runs, *, lr=0.01, steps=100_000, init="gaussian"
         reason = "interrupted" if interrupted and not stopped[k] else reasons[k]
         out.append(Trajectory(a=A[k].copy(), W=Wb[k].copy(), lam=lamf, lr=lr, steps=int(last), time=last * lr,
                               seconds=seconds / R, stop_reason=reason, message=messages[k],
-                              records=recs[k].arrays(), changes=CellChanges.empty(n, m), n_cell_changes=-1,
+                              records=recs[k].arrays(), cell_log=CellChanges.empty(n, m), n_cell_changes=-1,
                               supports=recs[k].supports, init=prepared[k][5]))
     return out

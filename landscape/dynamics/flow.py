@@ -102,5 +102,5 @@ def train_flow(ds, lam, width=100, init_scale=1e-3, *, seed=0, t_max=100.0, rtol
     rec.record(step, t, a, W, log.total)
     return Trajectory(a=a, W=W, lam=lam, lr=float("nan"), steps=step, time=t,
                       seconds=time.perf_counter() - start, stop_reason=stop, message=message,
-                      records=rec.arrays(), changes=log.result(), n_cell_changes=log.total,
+                      records=rec.arrays(), cell_log=log.close(), n_cell_changes=log.total,
                       supports=rec.supports, init=info)

@@ -45,10 +45,12 @@ def regions_crossed(run, arr=None):
     out = []
     for step, supp in run.supports:
         labels = supp.labels()
-        item = {"step": step, "support": labels, "size": len(labels)}
+        order = sorted(range(len(labels)), key=labels.__getitem__)
+        item = {"step": step, "support": [labels[i] for i in order], "size": len(labels)}
         if lookup is not None:
-            cells = [lookup.get(row.tobytes()) for row in supp.packed[:, :-1]]
-            item["cones"] = [None if k is None else 2 * k + (not pos) for k, pos in zip(cells, supp.positive.tolist())]
+            cells = [lookup.get(row.tobytes()) for row in supp.packed[order, :-1]]
+            item["cones"] = [None if k is None else 2 * k + (not pos)
+                             for k, pos in zip(cells, supp.positive[order].tolist())]
         out.append(item)
     return out
 

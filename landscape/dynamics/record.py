@@ -97,10 +97,36 @@ def _packed(B, positive):
     return np.concatenate([P, np.asarray(positive, dtype=np.uint8)[:, None]], axis=1)
 
 
-def _row_keys(P):
-    """A 1-d array of opaque void scalars, one per row of the uint8 matrix ``P`` (for np.unique)."""
-    P = np.ascontiguousarray(P)
-    return P.view(np.dtype((np.void, P.shape[1]))).ravel()
+_HASH = np.random.default_rng(20261201).integers(1, 2**63, size=64, dtype=np.int64).astype(np.uint64) | np.uint64(1)
+
+
+def _unique_rows(P):
+    """``(first, inverse)`` of the distinct rows of a uint8 matrix, exactly.
+
+    ``P[first]`` are the distinct rows (in a canonical order) and ``P[first][inverse] == P``.
+    Rows are hashed to one uint64 each (sorting those is fast); the rows sharing a hash are
+    compared, and on a collision the rows themselves are sorted instead.
+    """
+    P = np.ascontiguousarray(P, dtype=np.uint8)
+    k, w = P.shape
+    words = -(-w // 8)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if words <= len(_HASH):
+        Q = np.zeros((k, 8 * words), dtype=np.uint8)
+        Q[:, :w] = P
+        V = Q.view(np.uint64)
+        h = V[:, 0] * _HASH[0]
+        for c in range(1, words):
+            h += V[:, c] * _HASH[c]
+        h ^= h >> np.uint64(31)
+        _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        if np.array_equal(P[first][inverse], P):  # no collision
+            return first, inverse
+    keys = P.view(np.dtype((np.void, w))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,7 @@ class SignedCones:
 
     @classmethod
     def of(cls, X, a, W):
-        """The distinct signed cones of the neurons ``(a_j, w_j)``, sorted."""
+        """The distinct signed cones of the neurons ``(a_j, w_j)``, in a canonical order."""
         B = (np.asarray(W, dtype=float) @ np.asarray(X, dtype=float).T) > 0
         return cls.from_patterns(B, np.asarray(a) > 0)
 
@@ -129,7 +155,7 @@ class SignedCones:
     def from_patterns(cls, B, positive, unique=True):
         P = _packed(B, positive)
         if unique and len(P):
-            P = P[np.unique(_row_keys(P), return_index=True)[1]]
+            P = P[_unique_rows(P)[0]]
         return cls(P, B.shape[1])
 
     def __len__(self):
@@ -175,14 +201,55 @@ def signed_cone_labels(X, a, W):
     return SignedCones.from_patterns(B, np.asarray(a) > 0, unique=False).labels()
 
 
+_MAX_PAIRS = 2**22  # pairs of same-cone neurons compared at once by _direction_heads
+
+
 def _direction_heads(group, U, cos_tol):
     """Greedy clustering of unit rows ``U`` within groups: the head (row index) of each row.
 
     Rows are taken in index order; a row joins the first head of its group whose cosine
-    with it exceeds ``1 - cos_tol``, else it becomes a head.  Computed one head per group at
-    a time: the first unassigned row of each group is a head, and every unassigned row of
-    the group close to it joins it (the same result as the row-by-row greedy pass).
+    with it exceeds ``1 - cos_tol``, else it becomes a head.  The close pairs of rows of one
+    group are found at once; a row is then a head iff no earlier head is close to it, which
+    is settled in a few vectorised rounds (a row none of whose earlier close rows can still
+    be a head is a head; a row close to an earlier head is not).
     """
+    k = len(group)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    size = np.diff(np.r_[start, k])
+    pos = np.arange(k)
+    later = np.repeat(start + size, size) - pos - 1  # members after each row in its group
+    total = int(later.sum())
+    if total > _MAX_PAIRS:
+        return _direction_heads_by_rounds(group, U, cos_tol)
+    first = np.repeat(pos, later)
+    offset = np.arange(total) - np.repeat(np.cumsum(later) - later, later)
+    second = first + 1 + offset
+    ii, jj = order[first], order[second]  # ii < jj, same group
+    close = np.einsum("ij,ij->i", U[ii], U[jj]) > 1 - cos_tol
+    ii, jj = ii[close], jj[close]
+    head = np.zeros(k, dtype=bool)
+    open_ = np.ones(k, dtype=bool)  # not yet decided
+    while open_.any():
+        maybe = head | open_
+        blocked = np.bincount(jj[maybe[ii]], minlength=k) > 0
+        beaten = np.bincount(jj[head[ii]], minlength=k) > 0
+        new_heads = open_ & ~blocked
+        head |= new_heads
+        open_ &= ~new_heads & ~beaten
+    out = np.arange(k)
+    sel = head[ii] & ~head[jj]
+    lead = np.full(k, k, dtype=np.int64)
+    np.minimum.at(lead, jj[sel], ii[sel])
+    out[~head] = lead[~head]
+    return out
+
+
+def _direction_heads_by_rounds(group, U, cos_tol):
+    """:func:`_direction_heads` in one round per head of the largest group (bounded memory)."""
     k = len(group)
     head = np.full(k, -1, dtype=np.int64)
     todo = np.arange(k)
@@ -196,15 +263,20 @@ def _direction_heads(group, U, cos_tol):
     return head
 
 
-def _directions(B, a, W, alive, cos_tol):
-    """``(neuron indices, head of each)`` of the live neurons active on some row."""
-    idx = np.flatnonzero(alive & B.any(axis=1))
+def _support_and_directions(B, a, W, alive, cos_tol):
+    """The support (:class:`SignedCones` of the live neurons), and the live neurons active on
+    some row with the head of their direction cluster: ``(support, idx, heads)``."""
+    live = np.flatnonzero(alive)
+    P = _packed(B[live], a[live] > 0)
+    first, group = _unique_rows(P)
+    support = SignedCones(P[first], B.shape[1])
+    keep = P[:, :-1].any(axis=1)
+    idx, group = live[keep], group[keep]
     if idx.size == 0:
-        return idx, idx
-    _, group = np.unique(_row_keys(_packed(B[idx], a[idx] > 0)), return_inverse=True)
+        return support, idx, idx
     Wl = W[idx]
     U = Wl / np.linalg.norm(Wl, axis=1, keepdims=True)
-    return idx, _direction_heads(group.reshape(-1), U, cos_tol)
+    return support, idx, _direction_heads(group, U, cos_tol)
 
 
 def merge_directions(X, a, W, rel_tol=1e-6, cos_tol=1e-4):
@@ -225,7 +297,7 @@ def merge_directions(X, a, W, rel_tol=1e-6, cos_tol=1e-4):
     a = np.asarray(a, dtype=float)
     W = np.asarray(W, dtype=float)
     B = (W @ np.asarray(X, dtype=float).T) > 0
-    idx, head = _directions(B, a, W, alive_neurons(a, W, rel_tol), cos_tol)
+    _, idx, head = _support_and_directions(B, a, W, alive_neurons(a, W, rel_tol), cos_tol)
     clusters = {}
     for j, h in zip(idx.tolist(), head.tolist()):
         clusters.setdefault(h, []).append(j)
@@ -351,6 +423,13 @@ class CellLog:
         self.cursor = 1
         return a, W, step
 
+    def close(self):
+        """Flush and free the ring buffer (the changes stay)."""
+        self.flush()
+        self.pat = self.sgn = None
+        self._snap = None
+        return self
+
     def result(self) -> CellChanges:
         """The stored changes as a :class:`CellChanges` (call after the last :meth:`flush`)."""
         m = self.m
@@ -361,8 +440,8 @@ class CellLog:
         else:
             steps = neurons = np.zeros(0, dtype=np.int64)
             rows = self.initial
-        uniq, first, ids = np.unique(_row_keys(rows), return_index=True, return_inverse=True)
-        ids = ids.reshape(-1).astype(np.int64)
+        first, ids = _unique_rows(rows)
+        ids = ids.astype(np.int64)
         init_id, new = ids[:m], ids[m:]
         order = np.argsort(neurons, kind="stable")
         ns = neurons[order]
@@ -398,7 +477,9 @@ class Trajectory:
     records : dict of 1-d arrays, one per name in :data:`RECORD_FIELDS`, on a geometric
         schedule of steps (always including the first and last)
     changes : :class:`CellChanges`, the cell changes as integer arrays (at most
-        ``max_events`` kept); :attr:`cell_changes` gives them as :class:`CellChange` records
+        ``max_events`` kept), assembled on first use from ``cell_log`` (the raw
+        :class:`CellLog` of the run);
+        :attr:`cell_changes` gives them as :class:`CellChange` records
     n_cell_changes : total number of cell changes (also those not kept; -1 if not tracked)
     supports : list of ``(step, SignedCones)``, one entry each time the support (the set of
         signed cones of the non-negligible neurons) changed, at the record points
@@ -414,10 +495,17 @@ class Trajectory:
     stop_reason: str
     message: str
     records: dict
-    changes: CellChanges
+    cell_log: object
     n_cell_changes: int
     supports: list
     init: dict = field(default_factory=dict)
+
+    @property
+    def changes(self) -> CellChanges:
+        """The cell changes as a :class:`CellChanges` (integer arrays, built on first use)."""
+        if not isinstance(self.cell_log, CellChanges):
+            self.cell_log = self.cell_log.result()
+        return self.cell_log
 
     @property
     def width(self) -> int:
@@ -463,8 +551,7 @@ class Recorder:
             B = (W @ self.Xt) > 0
         theta_sq = float(a @ a + np.vdot(W, W))
         alive = alive_neurons(a, W, self.rel_tol)
-        supp = SignedCones.from_patterns(B[alive], a[alive] > 0)
-        _, heads = _directions(B, a, W, alive, self.cos_tol)
+        supp, _, heads = _support_and_directions(B, a, W, alive, self.cos_tol)
         rank, erank = _rank_and_effective_rank(W)
         row = {
             "step": int(step), "time": float(t), "loss": L,
