@@ -91,7 +91,9 @@ def _add_cells(sub):
     p = sub.add_parser("cells", help="enumerate the cells (activation patterns) of the data's arrangement")
     add_data_argument(p)
     p.add_argument("--adjacency", action="store_true", help="also list pairs of cells sharing a facet")
-    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--format", choices=["json", "csv", "npz"], default="json",
+                   help="json or csv text, or npz: packed patterns and integer witnesses for large outputs "
+                        "(needs --out; read back with landscape.geometry.load_cells)")
     p.add_argument("--max-cells", type=_positive_int, default=DEFAULT_MAX_CELLS,
                    help=f"refuse instances whose estimated cell count exceeds this (default {DEFAULT_MAX_CELLS:,})")
     add_out_argument(p)
@@ -99,26 +101,25 @@ def _add_cells(sub):
 
 
 def _cmd_cells(args):
-    from .geometry.arrangement import enumerate_cells
+    from .errors import TooLargeError
+    from .geometry import cells_csv, cells_json, enumerate_cells, write_cells_npz
 
+    if args.format == "npz" and args.out is None:
+        raise InputError("--format npz writes a binary file: give --out FILE")
     ds = load_data(args)
-    arr = enumerate_cells(ds, max_cells=args.max_cells)
+    try:
+        arr = enumerate_cells(ds, max_cells=args.max_cells)
+    except TooLargeError as exc:  # the library names the keyword, the command its flag
+        exc.override = "--max-cells"
+        exc.args = (str(exc).replace("raise it with max_cells", "raise it with --max-cells"),)
+        raise
+    if args.format == "npz":
+        write_cells_npz(arr, args.out, adjacency=args.adjacency)
+        return None
     facets = arr.adjacency() if args.adjacency else None
     if args.format == "csv":
-        lines = ["cell,pattern," + ",".join(f"w{j}" for j in range(arr.dim))]
-        for k in range(arr.count):
-            lines.append(f"{k},{arr.pattern_string(k)}," + ",".join(str(v) for v in arr.witness(k)))
-        if facets is not None:
-            lines.append("")
-            lines.append("cell_i,cell_j,rows," + ",".join(f"p{j}" for j in range(arr.dim)))
-            for f in facets:
-                lines.append(f"{f.cells[0]},{f.cells[1]},{' '.join(map(str, f.rows))},"
-                             + ",".join(str(v) for v in f.point))
-        return "\n".join(lines)
-    obj = arr.to_json_obj()
-    if facets is not None:
-        obj["adjacency"] = [f.to_json_obj() for f in facets]
-    return dumps(obj)
+        return cells_csv(arr, facets)
+    return cells_json(arr, facets)
 
 
 # ---------------------------------------------------------------------------
