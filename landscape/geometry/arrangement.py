@@ -609,9 +609,19 @@ def _integer_witnesses(rows: _Rows, signs, ray_sum):
     if not failed:
         return W
     W = W.astype(object)
-    rays = _cell_rays(rows, np.array(failed, dtype=np.int64))
-    for p in failed:  # exact: sum of the exact primitive rays of cell p
-        total = [Fraction(0)] * r
+    for p, w in zip(failed, _exact_witnesses(rows, signs, np.array(failed, dtype=np.int64))):
+        W[p] = w
+    return W
+
+
+def _exact_witnesses(rows: _Rows, signs, cells):
+    """Exact integer witnesses of ``cells``: the primitive integer vector along the sum of the
+    cell's exact extreme rays, each scaled to unit 1-norm (a positive combination of all
+    extreme rays is interior); checked exactly."""
+    rays = _cell_rays(rows, cells)
+    out = []
+    for p in cells.tolist():
+        total = [Fraction(0)] * rows.r
         for subset, eps in sorted(rays[p]):
             v = _exact_ray(rows, subset)
             scale = sum(abs(x) for x in v)
@@ -619,11 +629,12 @@ def _integer_witnesses(rows: _Rows, signs, ray_sum):
         den = math.lcm(*(q.denominator for q in total))
         ints = [int(q * den) for q in total]
         g = math.gcd(*ints)
-        W[p] = [x // g for x in ints]
-        check = rows.signs(W[p:p + 1])[0]
+        w = [x // g for x in ints]
+        check = rows.signs(np.array([w], dtype=object))[0]
         if not np.array_equal(check, signs[p]):  # pragma: no cover - would be a bug
             raise RuntimeError("exact witness construction failed; please report this instance")
-    return W
+        out.append(w)
+    return out
 
 
 # ---------------------------------------------------------------------------
