@@ -35,11 +35,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..convex.program import RegionProgram, refine_optimum
 from ..data import parse_lam
 from ..errors import InputError
-from ..exact.arithmetic import gap_ok
-from ..network.pointwise import check_network
 from ..results.status import CertificateKind, Verdict
 from .loss import loss_and_grad
 from .record import Trajectory, alive_neurons
@@ -180,6 +177,11 @@ def classify_endpoint(ds, lam, run_or_a, W=None, *, arr=None, prog=None, glob=No
         if W is None:
             raise InputError("give the input weights W with the output weights a")
         a, W = np.asarray(run_or_a, float).reshape(-1), np.asarray(W, float)
+    # imported here, not at the top: `import landscape.dynamics` stays light (no SciPy/solvers)
+    from ..convex.program import RegionProgram
+    from ..exact.arithmetic import gap_ok
+    from ..network.pointwise import check_network
+
     lam_q = parse_lam(lam)
     X, y = ds.features, ds.y
     if W.shape != (len(a), X.shape[1]):
@@ -318,6 +320,8 @@ def _polished_point(prog, opt, a, W, cones):
     for j, c in enumerate(cones):
         if c is not None:
             own[c] = own.get(c, 0) + abs(a[j]) * W[j]
+    from ..convex.program import refine_optimum
+
     tol = float(opt.upper) + 1e-12 * (1 + abs(float(opt.upper)))
     for start, atol in ((own, 1e-5), (own, 1e-7), (_region_directions(opt), 1e-7)):
         u = refine_optimum(prog, {c: np.asarray(v, float) for c, v in start.items() if np.any(v)}, active_tol=atol)

@@ -20,7 +20,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..convex.program import RegionProgram
 from ..data import parse_lam
 from ..errors import InputError
 from ..results.serialize import dumps
@@ -186,6 +185,8 @@ def command_train(ds, *, lam, width, init_scale, init="gaussian", seed=0, lr=0.0
         raise InputError("plot needs out_dir")
     v_star, prog, glob = None, None, None
     if classify:
+        from ..convex.program import RegionProgram
+
         prog = RegionProgram(ds, parse_lam(lam))
         glob = prog.global_optimum()
         if glob.certified:
