@@ -130,6 +130,9 @@ def output_section(trees, n, d, repeats):
             target = " (target <= 1.5x)" if fmt == "npz" else ""
             line.append(f"{fmt} {cpu:.2f} s [{wall:.2f}] = {cpu / inner:.2f}x{target}, {os.path.getsize(out) / 2**20:.1f} MiB")
         print("; ".join(line))
+        base = statistics.median(run_child([sys.executable, "-m", "landscape.cli", "--version"], tree)[1]
+                                 for _ in range(repeats))
+        print(f"    of which starting the CLI (`landscape --version`, the parser's imports) {base:.2f} s")
 
 
 def memory_section(trees, n, d):

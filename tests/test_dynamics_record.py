@@ -112,3 +112,23 @@ def test_recorded_support_and_directions_match_direct_computation():
     assert run.records["directions"][-1] == len(merge_directions(X, run.a, run.W))
     s = np.linalg.svd(run.W, compute_uv=False)
     assert run.records["rank"][-1] == int((s > 1e-3 * s[0]).sum())
+
+
+def test_sign_changes_of_a_are_dated_exactly():
+    """A change of sign of a_j (found at a check, then replayed step by step) is recorded at
+    the step whose iterate first has the new sign, like a pattern change."""
+    ds = generate("relu-teacher", n=6, d=3, seed=1)
+    a, W = init_network(12, 3, 1.0, init="uniform", seed=0)
+    run = train(ds, 0.01, a0=a, W0=W, lr=0.05, steps=700)
+    flips = [e for e in run.cell_changes if e.old[-1] != e.new[-1]]
+    assert len(flips) >= 2 and any(e.step % 64 for e in flips)  # not only at check steps
+    for e in flips:
+        before = train(ds, 0.01, a0=a, W0=W, lr=0.05, steps=e.step - 1)
+        after = train(ds, 0.01, a0=a, W0=W, lr=0.05, steps=e.step)
+        assert signed_cone_labels(ds.features, before.a, before.W)[e.neuron] == e.old
+        assert signed_cone_labels(ds.features, after.a, after.W)[e.neuron] == e.new
+    assert _replay(run, a, W, ds.features) == signed_cone_labels(ds.features, run.a, run.W)
+    # the same events as with a check at every step (where every sign is seen directly)
+    every = train(ds, 0.01, a0=a, W0=W, lr=0.05, steps=700, check_every=1)
+    assert [(e.step, e.neuron, e.old, e.new) for e in every.cell_changes] == \
+        [(e.step, e.neuron, e.old, e.new) for e in run.cell_changes]

@@ -3,9 +3,11 @@ stepped together (:func:`train_batch`), with the regions crossed recorded on the
 
 The step is ``theta <- theta - lr grad L(theta)`` on the loss of :mod:`landscape.dynamics.loss`
 (``relu'(0) = 0``), written as a handful of NumPy calls on preallocated ``m x n`` arrays.
-The recording (:mod:`landscape.dynamics.record`) adds one cheap call per step (the
-activation pattern, which the step computes anyway, and the signs of ``a`` go into a ring
-buffer) and vectorised work on a geometric schedule of steps.  Checks (divergence, the
+The recording (:mod:`landscape.dynamics.record`) costs nothing per step beyond writing the
+activation pattern, which the step computes anyway, into a ring buffer, plus vectorised
+work on a geometric schedule of steps.  The signs of ``a`` are compared at every check; in
+the rare window where some ``a_j`` changed sign the run is replayed from the previous check
+with the signs written at every step, so every change is dated to its exact step.  Checks (divergence, the
 gradient-norm stop) and records reuse the residual and gradient of the step taken from
 the iterate they examine, so they cost ``O(m d + n)`` on top of it.
 
@@ -111,14 +113,19 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
     step = 0
     cur = 0
     next_event = min(next_check, next_rec, steps)
+    # The signs of `a` are written at every step only while a window between two checks in
+    # which some a_j changed sign is replayed (rare); elsewhere they are constant.
+    track, track_until = False, -1
+    log.constant_signs = True
     try:
         while True:
-            # the gradient at the iterate `step`; its activation pattern and signs go to the
-            # cell-change buffer (slot `cur`)
+            # the gradient at the iterate `step`; its activation pattern (and, while
+            # replaying a sign change, the signs of a) go to the cell-change buffer (slot `cur`)
             B = slots[cur]
             np.matmul(W, Xt, out=Z)
             np.greater(Z, 0.0, out=B)
-            np.greater(a, 0.0, out=signs[cur])
+            if track:
+                np.greater(a, 0.0, out=signs[cur])
             np.multiply(Z, B, out=H)
             np.matmul(a, H, out=f)
             np.multiply(f, c, out=r)
@@ -130,13 +137,25 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
             if step >= next_event:
                 # check (and record) the iterate `step` from the quantities of its GD step:
                 # r = lr (2/n) (f - y), ga and gW are lr times the data part of the gradient
+                if not track and not np.array_equal(a > 0, log.sgn[0]):
+                    # some a_j changed sign since the last check: replay from there, writing
+                    # the signs at every step, so that the change is dated exactly
+                    a[:], W[:], step = log.rollback()
+                    log.cursor = cur = 0
+                    track, track_until = True, next_event
+                    log.constant_signs = False
+                    continue  # next_event is unchanged: the window is replayed up to this check
                 log.cursor = cur + 1
                 log.flush()
                 cur = log.cursor
+                if track and step >= track_until:
+                    track = False
+                    log.constant_signs = True
                 theta_sq = float(a @ a + np.vdot(W, W))
                 L = float(r @ r) / (c * c * n) + lam * theta_sq
                 if not math.isfinite(L) or L > limit:
                     a[:], W[:], snap_step = log.rollback()
+                    log.constant_signs = False
                     bad_step, Lbad = _replay_to_failure(X, y, lam, lr, a, W, snap_step, step, limit, log)
                     step = bad_step - 1
                     if math.isfinite(Lbad):

@@ -359,7 +359,9 @@ class CellLog:
     Slot ``i`` of the ring buffer ``pat``/``sgn`` holds the pattern and signs of the iterate
     after ``first + i`` steps; ``cursor`` is the next slot to fill.  A caller writes into
     ``pat[cursor]``, ``sgn[cursor]`` and calls :meth:`advance`; the buffer is compared
-    slot against slot when it is full (:meth:`flush`).
+    slot against slot when it is full (:meth:`flush`).  With ``constant_signs`` the caller
+    writes only the patterns and guarantees that the signs did not change since slot 0
+    (gradient descent checks this at every check and replays a window where they did).
     """
 
     def __init__(self, B0, s0, max_events, filled=True):
@@ -376,6 +378,7 @@ class CellLog:
         self.chunks = []  # (steps, neurons, packed new cones)
         self.kept = 0
         self.total = 0
+        self.constant_signs = False  # the signs in slots 1.. are not written (equal to slot 0)
 
     def advance(self):
         self.cursor += 1
@@ -393,6 +396,8 @@ class CellLog:
         c = self.cursor
         if c >= 2:
             P, S = self.pat[:c], self.sgn[:c]
+            if self.constant_signs:  # the caller vouches that no a_j changed sign since slot 0
+                S[1:] = S[0]
             D = np.logical_or.reduce(P[1:] != P[:-1], axis=2)
             D |= S[1:] != S[:-1]
             t, j = np.nonzero(D)
