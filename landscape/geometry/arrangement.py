@@ -22,10 +22,14 @@ Algorithm
    exact integer arithmetic.  Near a ray met by exactly ``r - 1`` classes, all
    ``2^(r-1)`` local sign choices are cells; near a *degenerate* ray (more classes through
    the line) the local arrangement is enumerated recursively one dimension lower.
-4. Candidates are deduplicated as packed bit strings.  A cell's witness is the sum of its
-   unit extreme rays (a positive combination of all extreme rays is interior); it is
-   rounded to a short integer vector and its strict signs are verified exactly.  Should
-   that ever fail, an exact witness is built from the exact integer rays.
+4. Candidates are deduplicated as packed bit strings, chunk by chunk: each chunk's
+   distinct keys (hashed to 64 bits for a fast sort; keys sharing a hash are compared, so
+   the result is exact) are merged into the set of cells found so far whenever they
+   outnumber it, so memory stays a small multiple of the output.  A cell's witness is
+   the sum of its unit extreme rays (a positive combination of all extreme rays is
+   interior); it is rounded to a short integer vector and its strict signs are verified
+   exactly.  Should that ever fail, an exact witness is built from the exact integer rays
+   (found by a second pass over the candidates).
 
 Adjacency needs no linear programme: two cells share a facet iff their class sign vectors
 differ in exactly one class; the point where the segment between their witnesses crosses
@@ -926,9 +930,11 @@ def enumerate_cells(data, max_cells=DEFAULT_MAX_CELLS) -> Arrangement:
     else:
         W = np.zeros((len(signs), dim), dtype=Wr.dtype)
         W[:, pivots] = Wr
-    arr = Arrangement(rows, classes, pivots, class_signs, W, bias)
-    _verify(arr)
-    return arr
+    # Every witness was checked exactly against the restricted classes (_integer_witnesses);
+    # the classes and their restriction differ by positive scalings and the sign flip
+    # applied above, so that check is the exact check on the data's rows.  (load_cells
+    # repeats the check on the full rows with _verify, for files.)
+    return Arrangement(rows, classes, pivots, class_signs, W, bias)
 
 
 def _verify(arr: Arrangement) -> None:
