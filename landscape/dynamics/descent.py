@@ -44,7 +44,7 @@ def geometric_next(step, ratio):
 
 def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000, grad_tol=1e-16,
           init="gaussian", a0=None, W0=None, v_star=None, record_ratio=1.05, check_every=64,
-          rel_tol=1e-6, max_events=1_000_000, divergence_factor=1e8, progress=None) -> Trajectory:
+          rel_tol=1e-6, max_events=None, divergence_factor=1e8, progress=None) -> Trajectory:
     """Full-batch gradient descent on the training loss, with a record of the regions crossed.
 
     Parameters
@@ -61,7 +61,8 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
         ratio, and at the last step
     rel_tol : neurons with ``|a_j||w_j|`` below ``rel_tol`` times the largest are negligible
         (left out of the support and of the direction count)
-    max_events : keep at most this many cell changes (all are counted)
+    max_events : keep at most this many cell changes (all are counted); by default as many
+        as 64 MiB hold (at least 10,000)
     divergence_factor : the run is stopped as divergent when the loss exceeds this factor
         times ``max(1, initial loss)``
     progress : optional callable ``progress(step, loss)`` called at each record

@@ -36,7 +36,7 @@ __all__ = ["train_flow"]
 
 def train_flow(ds, lam, width=100, init_scale=1e-3, *, seed=0, t_max=100.0, rtol=1e-6, atol=1e-12,
                max_steps=1_000_000, grad_tol=1e-16, init="gaussian", a0=None, W0=None, v_star=None,
-               record_ratio=1.05, rel_tol=1e-6, max_events=1_000_000) -> Trajectory:
+               record_ratio=1.05, rel_tol=1e-6, max_events=None) -> Trajectory:
     """Gradient flow ``theta' = -grad L`` by the adaptive Bogacki--Shampine 2(3) pair.
 
     The local error estimate ``|y3 - y2|`` is kept below ``atol + rtol |theta|`` per

@@ -374,6 +374,8 @@ class CellLog:
         self.initial = _packed(B0, s0)
         self.first = 0
         self.cursor = 1 if filled else 0
+        if max_events is None:  # as many as 64 MiB hold, at least 10,000
+            max_events = max(10_000, (64 << 20) // ((n + 7) // 8 + 17))
         self.max_events = max_events
         self.chunks = []  # (steps, neurons, packed new cones)
         self.kept = 0
