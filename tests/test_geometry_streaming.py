@@ -60,9 +60,9 @@ def test_hash_collisions_fall_back_to_exact_keys(monkeypatch):
 @given(keys=st.lists(st.lists(st.integers(0, 3), min_size=2, max_size=2), min_size=1, max_size=40))
 def test_unique_keys_is_exact(keys):
     K = np.array(keys, dtype=np.uint64) << np.uint64(62)  # many equal low bits
-    first, inverse = A._unique_keys(K)
-    assert np.array_equal(K[first][inverse], K)
-    assert len(first) == len({tuple(k) for k in keys})
+    uniq, inverse = A._unique_keys(K)
+    assert np.array_equal(uniq[inverse], K)
+    assert len(uniq) == len({tuple(k) for k in keys})
 
 
 @pytest.mark.parametrize("data", [generate("gaussian", n=9, d=3, seed=4), generate("hypercube", d=3, bias=True),

@@ -392,28 +392,34 @@ def _key_hash(keys):
 
 
 def _unique_keys(keys):
-    """``(first, inverse)`` of the distinct rows of a (N x W) uint64 key matrix, exactly.
+    """``(distinct keys, inverse)`` of a (N x W) uint64 key matrix, exactly.
 
-    Keys are deduplicated by a 64-bit hash (a fast sort); the keys sharing a hash are then
-    compared, and should two distinct keys collide the rows themselves are sorted.
+    One word is sorted as it is.  Longer keys are deduplicated by a 64-bit hash (a fast
+    sort); the keys sharing a hash are then compared, and should two distinct keys collide
+    the rows themselves are sorted.
     """
-    h = _key_hash(keys)
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    if keys.shape[1] == 1:
+        uniq, inverse = np.unique(keys[:, 0], return_inverse=True)
+        return uniq[:, None], inverse.reshape(-1)
+    uh, inverse = np.unique(_key_hash(keys), return_inverse=True)
     inverse = inverse.reshape(-1)
-    if keys.shape[1] > 1 and not np.array_equal(keys[first][inverse], keys):  # a hash collision
+    rep = np.empty(len(uh), dtype=np.int64)
+    rep[inverse] = np.arange(len(keys))
+    uniq = keys[rep]
+    if not np.array_equal(uniq[inverse], keys):  # a hash collision
         view = np.ascontiguousarray(keys).view(np.dtype((np.void, 8 * keys.shape[1]))).ravel()
-        _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-    return first, inverse
+        _, rep, inverse = np.unique(view, return_index=True, return_inverse=True)
+        uniq, inverse = keys[rep], inverse.reshape(-1)
+    return uniq, inverse
 
 
 def _dedup(keys, vecs):
     """Distinct keys with the sums of their vectors (rows of ``vecs``)."""
-    first, inverse = _unique_keys(keys)
-    sums = np.empty((len(first), vecs.shape[1]))
+    uniq, inverse = _unique_keys(keys)
+    sums = np.empty((len(uniq), vecs.shape[1]))
     for j in range(vecs.shape[1]):
-        sums[:, j] = np.bincount(inverse, weights=vecs[:, j], minlength=len(first))
-    return keys[first], sums
+        sums[:, j] = np.bincount(inverse, weights=vecs[:, j], minlength=len(uniq))
+    return uniq, sums
 
 
 class _CellSet:
