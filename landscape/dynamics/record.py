@@ -216,21 +216,29 @@ def _direction_heads(group, U, cos_tol):
     k = len(group)
     if k == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.argsort(group, kind="stable")
-    g = group[order]
-    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    size = np.diff(np.r_[start, k])
-    pos = np.arange(k)
-    later = np.repeat(start + size, size) - pos - 1  # members after each row in its group
-    total = int(later.sum())
-    if total > _MAX_PAIRS:
-        return _direction_heads_by_rounds(group, U, cos_tol)
-    first = np.repeat(pos, later)
-    offset = np.arange(total) - np.repeat(np.cumsum(later) - later, later)
-    second = first + 1 + offset
-    ii, jj = order[first], order[second]  # ii < jj, same group
-    close = np.einsum("ij,ij->i", U[ii], U[jj]) > 1 - cos_tol
-    ii, jj = ii[close], jj[close]
+    if k <= 256:  # all pairs at once
+        C = (U @ U.T > 1 - cos_tol) & (group[:, None] == group[None, :])
+        ii, jj = np.nonzero(np.triu(C, 1))
+    else:  # the pairs of rows of one group only
+        order = np.argsort(group, kind="stable")
+        g = group[order]
+        start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        size = np.diff(np.r_[start, k])
+        if size.max() == 1:
+            return np.arange(k)
+        pos = np.arange(k)
+        later = np.repeat(start + size, size) - pos - 1  # members after each row in its group
+        total = int(later.sum())
+        if total > _MAX_PAIRS:
+            return _direction_heads_by_rounds(group, U, cos_tol)
+        first = np.repeat(pos, later)
+        offset = np.arange(total) - np.repeat(np.cumsum(later) - later, later)
+        second = first + 1 + offset
+        ii, jj = order[first], order[second]  # ii < jj, same group
+        close = np.einsum("ij,ij->i", U[ii], U[jj]) > 1 - cos_tol
+        ii, jj = ii[close], jj[close]
+    if ii.size == 0:
+        return np.arange(k)
     head = np.zeros(k, dtype=bool)
     open_ = np.ones(k, dtype=bool)  # not yet decided
     while open_.any():
