@@ -2,7 +2,7 @@ r"""Exact enumeration of the cells of a central hyperplane arrangement.
 
 The activation pattern of a neuron ``w`` on data rows ``x_1..x_n`` is the 0/1 vector with
 bit ``i`` equal to 1 iff ``x_i . w > 0``.  The patterns of full-dimensional regions are the
-*cells* of the central arrangement ``{w : x_i . w = 0}`` (MATH.md sections 1, 2 and 7).
+*cells* of the central arrangement ``{w : x_i . w = 0}`` (docs/theory.md, sections 1, 2 and 7).
 :func:`enumerate_cells` lists every cell with an exact integer *witness* (an interior point),
 checked in exact arithmetic, on any input: duplicate, parallel, antipodal and zero rows,
 rank-deficient data and lines through which many hyperplanes pass.
