@@ -100,7 +100,9 @@ def _add_cells(sub):
     p = sub.add_parser("cells", help="enumerate the cells (activation patterns) of the data's arrangement")
     add_data_argument(p)
     p.add_argument("--adjacency", action="store_true", help="also list pairs of cells sharing a facet")
-    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--format", choices=["json", "csv", "npz"], default="json",
+                   help="json or csv text, or npz: packed patterns and integer witnesses for large outputs "
+                        "(needs --out; read back with landscape.geometry.load_cells)")
     p.add_argument("--max-cells", type=_positive_int, default=DEFAULT_MAX_CELLS,
                    help=f"refuse instances whose estimated cell count exceeds this (default {DEFAULT_MAX_CELLS:,})")
     add_out_argument(p)
@@ -108,26 +110,25 @@ def _add_cells(sub):
 
 
 def _cmd_cells(args):
-    from .geometry.arrangement import enumerate_cells
+    from .errors import TooLargeError
+    from .geometry import cells_csv, cells_json, enumerate_cells, write_cells_npz
 
+    if args.format == "npz" and args.out is None:
+        raise InputError("--format npz writes a binary file: give --out FILE")
     ds = load_data(args)
-    arr = enumerate_cells(ds, max_cells=args.max_cells)
+    try:
+        arr = enumerate_cells(ds, max_cells=args.max_cells)
+    except TooLargeError as exc:  # the library names the keyword, the command its flag
+        exc.override = "--max-cells"
+        exc.args = (str(exc).replace("raise it with max_cells", "raise it with --max-cells"),)
+        raise
+    if args.format == "npz":
+        write_cells_npz(arr, args.out, adjacency=args.adjacency)
+        return None
     facets = arr.adjacency() if args.adjacency else None
     if args.format == "csv":
-        lines = ["cell,pattern," + ",".join(f"w{j}" for j in range(arr.dim))]
-        for k in range(arr.count):
-            lines.append(f"{k},{arr.pattern_string(k)}," + ",".join(str(v) for v in arr.witness(k)))
-        if facets is not None:
-            lines.append("")
-            lines.append("cell_i,cell_j,rows," + ",".join(f"p{j}" for j in range(arr.dim)))
-            for f in facets:
-                lines.append(f"{f.cells[0]},{f.cells[1]},{' '.join(map(str, f.rows))},"
-                             + ",".join(str(v) for v in f.point))
-        return "\n".join(lines)
-    obj = arr.to_json_obj()
-    if facets is not None:
-        obj["adjacency"] = [f.to_json_obj() for f in facets]
-    return dumps(obj)
+        return cells_csv(arr, facets)
+    return cells_json(arr, facets)
 
 
 # ---------------------------------------------------------------------------
@@ -205,7 +206,7 @@ def _cmd_sweep(args):
 
 
 # ---------------------------------------------------------------------------
-# landscape train  (landscape/dynamics.py)
+# landscape train  (landscape/dynamics/)
 # ---------------------------------------------------------------------------
 
 
@@ -220,7 +221,7 @@ def _positive_float(text):
 
 
 def _add_train(sub):
-    from .dynamics.training import INITS
+    from .dynamics import INITS
 
     p = sub.add_parser("train", help="gradient descent on the data, with the endpoint classified exactly")
     add_data_argument(p)
@@ -242,9 +243,17 @@ def _add_train(sub):
 
 
 def _cmd_train(args):
-    from .dynamics.training import command_train
+    from .dynamics import command_train
 
-    return dumps(command_train(load_data(args), args))
+    if args.out_dir is not None and os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise InputError(f"--out {args.out_dir}: exists and is not a directory")
+    if args.width > 100_000:
+        raise InputError(f"--width {args.width}: at most 100000 neurons")
+    if args.plot and args.out_dir is None:
+        raise InputError("--plot needs --out DIR")
+    return dumps(command_train(load_data(args), lam=args.lam, width=args.width, init_scale=args.init_scale,
+                               init=args.init, seed=args.seed, lr=args.lr, steps=args.steps, grad_tol=args.grad_tol,
+                               classify=not args.no_classify, plot=args.plot, out_dir=args.out_dir))
 
 
 # ---------------------------------------------------------------------------

@@ -245,7 +245,7 @@ def test_too_large_is_refused_with_estimate_and_flag():
     ds = generate("gaussian", n=30, d=4, seed=0)
     with pytest.raises(TooLargeError) as err:
         enumerate_cells(ds, max_cells=100)
-    assert f"{cover_count(30, 4):,}" in str(err.value) and "--max-cells" in str(err.value)
+    assert f"{cover_count(30, 4):,}" in str(err.value) and "max_cells" in str(err.value)
 
 
 def test_bad_rows():

@@ -1,4 +1,4 @@
-"""Tests of landscape.dynamics.training: gradients, GD invariants, recorded events, endpoints."""
+"""Tests of landscape.dynamics: gradients, GD invariants, recorded events, endpoints."""
 
 import json
 import math
@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from landscape.data import Dataset, generate
-from landscape.dynamics.training import (classify_endpoint, init_network, loss_and_grad, loss_value,
+from landscape.dynamics import (classify_endpoint, init_network, loss_and_grad, loss_value,
                                 merge_directions, signed_cone_labels, train, train_flow)
 from landscape.errors import InputError
 from landscape.convex.program import network_loss
@@ -168,7 +168,7 @@ def test_merge_directions_groups_parallel_same_cone_neurons():
 
 
 # ---------------------------------------------------------------------------
-# literature value: orthogonal data (MATH.md section 6)
+# literature value: orthogonal data (docs/theory.md, section 6)
 # ---------------------------------------------------------------------------
 
 
@@ -321,7 +321,7 @@ def test_endpoint_on_orthogonal_data_is_certified_global():
     assert abs(v.value_gap) < 1e-9
     polished_loss = network_loss(ds, 0.02, *v.polished)
     assert float(v.region_lower) - 1e-12 <= polished_loss <= float(v.region_upper) + 1e-12
-    # the certified region value brackets the closed form of MATH.md section 6
+    # the certified region value brackets the closed form of docs/theory.md, section 6
     assert float(v.region_lower) - 1e-12 <= _orthogonal_vstar(ds, 0.02) <= float(v.region_upper) + 1e-12
 
 

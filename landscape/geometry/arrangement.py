@@ -2,7 +2,7 @@ r"""Exact enumeration of the cells of a central hyperplane arrangement.
 
 The activation pattern of a neuron ``w`` on data rows ``x_1..x_n`` is the 0/1 vector with
 bit ``i`` equal to 1 iff ``x_i . w > 0``.  The patterns of full-dimensional regions are the
-*cells* of the central arrangement ``{w : x_i . w = 0}`` (MATH.md sections 1, 2 and 7).
+*cells* of the central arrangement ``{w : x_i . w = 0}`` (docs/theory.md, sections 1, 2 and 7).
 :func:`enumerate_cells` lists every cell with an exact integer *witness* (an interior point),
 checked in exact arithmetic, on any input: duplicate, parallel, antipodal and zero rows,
 rank-deficient data and lines through which many hyperplanes pass.
@@ -22,10 +22,14 @@ Algorithm
    exact integer arithmetic.  Near a ray met by exactly ``r - 1`` classes, all
    ``2^(r-1)`` local sign choices are cells; near a *degenerate* ray (more classes through
    the line) the local arrangement is enumerated recursively one dimension lower.
-4. Candidates are deduplicated as packed bit strings.  A cell's witness is the sum of its
-   unit extreme rays (a positive combination of all extreme rays is interior); it is
-   rounded to a short integer vector and its strict signs are verified exactly.  Should
-   that ever fail, an exact witness is built from the exact integer rays.
+4. Candidates are deduplicated as packed bit strings, chunk by chunk: each chunk's
+   distinct keys (hashed to 64 bits for a fast sort; keys sharing a hash are compared, so
+   the result is exact) are merged into the set of cells found so far whenever they
+   outnumber it, so memory stays a small multiple of the output.  A cell's witness is
+   the sum of its unit extreme rays (a positive combination of all extreme rays is
+   interior); it is rounded to a short integer vector and its strict signs are verified
+   exactly.  Should that ever fail, an exact witness is built from the exact integer rays
+   (found by a second pass over the candidates).
 
 Adjacency needs no linear programme: two cells share a facet iff their class sign vectors
 differ in exactly one class; the point where the segment between their witnesses crosses
@@ -372,32 +376,106 @@ def _pack(pos, words, bits, W):
     return keys
 
 
+_KEY_HASH = (np.random.default_rng(7).integers(1, 2**63, size=4096, dtype=np.int64).astype(np.uint64)
+             | np.uint64(1))
+
+
+def _key_hash(keys):
+    """One uint64 per key row (a multiply-add hash; equal keys have equal hashes)."""
+    W = keys.shape[1]
+    if W == 1:
+        return keys[:, 0]
+    h = keys[:, 0] * _KEY_HASH[0]
+    for w in range(1, W):
+        h += (keys[:, w] ^ (keys[:, w] >> np.uint64(29))) * _KEY_HASH[w % len(_KEY_HASH)]
+    return h ^ (h >> np.uint64(32))
+
+
 def _unique_keys(keys):
-    """Unique rows of a (N x W) uint64 key matrix, with the inverse map."""
+    """``(distinct keys, inverse)`` of a (N x W) uint64 key matrix, exactly.
+
+    One word is sorted as it is.  Longer keys are deduplicated by a 64-bit hash (a fast
+    sort); the keys sharing a hash are then compared, and should two distinct keys collide
+    the rows themselves are sorted.
+    """
     if keys.shape[1] == 1:
         uniq, inverse = np.unique(keys[:, 0], return_inverse=True)
-        return uniq[:, None], inverse
-    view = np.ascontiguousarray(keys).view(np.dtype((np.void, 8 * keys.shape[1]))).ravel()
-    uniq, inverse = np.unique(view, return_inverse=True)
-    return np.frombuffer(uniq.tobytes(), dtype=np.uint64).reshape(-1, keys.shape[1]), inverse
+        return uniq[:, None], inverse.reshape(-1)
+    uh, inverse = np.unique(_key_hash(keys), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    rep = np.empty(len(uh), dtype=np.int64)
+    rep[inverse] = np.arange(len(keys))
+    uniq = keys[rep]
+    if not np.array_equal(uniq[inverse], keys):  # a hash collision
+        view = np.ascontiguousarray(keys).view(np.dtype((np.void, 8 * keys.shape[1]))).ravel()
+        _, rep, inverse = np.unique(view, return_index=True, return_inverse=True)
+        uniq, inverse = keys[rep], inverse.reshape(-1)
+    return uniq, inverse
 
 
-def _sign_vectors(H, want_rays=True):
-    """Cells of the essential arrangement with integer normals ``H`` (rank = len(H[0])).
+def _dedup(keys, vecs):
+    """Distinct keys with the sums of their vectors (rows of ``vecs``)."""
+    uniq, inverse = _unique_keys(keys)
+    sums = np.empty((len(uniq), vecs.shape[1]))
+    for j in range(vecs.shape[1]):
+        sums[:, j] = np.bincount(inverse, weights=vecs[:, j], minlength=len(uniq))
+    return uniq, sums
 
-    Returns ``(signs, ray_sum, rows)``: the +-1 class sign vector of every cell (P x nc,
-    int8), the float sum of the unit extreme rays of every cell (P x r, only when
-    ``want_rays``), and the ``_Rows`` helper, which then also records which ray produced
-    every candidate, for the exact witness fallback.
+
+class _CellSet:
+    """Distinct candidate keys, each with the sum of the unit rays that produced it.
+
+    Candidates arrive in chunks; each chunk is deduplicated, and the distinct keys are
+    merged into the set whenever the pending ones outnumber it, so memory stays a small
+    multiple of the number of cells (docs/theory.md, section 7).
     """
-    rows = _Rows(H)
+
+    def __init__(self, W, r):
+        self.keys = np.zeros((0, W), dtype=np.uint64)
+        self.sums = np.zeros((0, r))
+        self.pending = []
+        self.pending_rows = 0
+
+    def add(self, keys, vecs):
+        k, s = _dedup(keys, vecs)
+        self.pending.append((k, s))
+        self.pending_rows += len(k)
+        if self.pending_rows > max(len(self.keys), 1 << 18):
+            self._merge()
+
+    def _merge(self):
+        if self.pending:
+            keys = np.concatenate([self.keys] + [p[0] for p in self.pending])
+            vecs = np.concatenate([self.sums] + [p[1] for p in self.pending])
+            self.pending, self.pending_rows = [], 0
+            self.keys = self.sums = None
+            self.keys, self.sums = _dedup(keys, vecs)
+
+    def result(self):
+        """The distinct keys and their sums, in the canonical order of the keys.
+
+        The order is that of the keys' bytes (little-endian words), i.e. of the uint64 for
+        one word; it does not depend on the order in which candidates arrived.
+        """
+        self._merge()
+        K = self.keys
+        if K.shape[1] == 1:
+            order = np.argsort(K[:, 0], kind="stable")
+        else:
+            order = np.lexsort(tuple(K[:, w].byteswap() for w in range(K.shape[1] - 1, -1, -1)))
+        return K[order], self.sums[order]
+
+
+def _candidates(rows: _Rows):
+    """Chunks of cell candidates: ``(keys, ray, dirs, subsets, eps)``.
+
+    ``keys`` (N x W uint64) are packed sign vectors of candidate cells next to rays; the
+    candidate ``k`` was produced by ray ``ray[k]`` of the chunk, the line of the classes
+    ``subsets[ray[k]]`` with orientation ``eps[ray[k]]``, unit direction ``dirs[ray[k]]``.
+    """
     nc, r = rows.nc, rows.r
-    if r == 1:  # one class, h > 0 in R^1
-        return np.array([[1], [-1]], dtype=np.int8), np.array([[1.0], [-1.0]]), rows
     W = (nc + 63) // 64
     words, bits = _bit_words(nc)
-    keys, ray_ids, ray_dirs, ray_blocks = [], [], [], []  # ray_blocks: (subsets, eps) per ray id block
-    n_rays = 0
     degenerate = {}
     chunk = max(1, _CHUNK_ENTRIES // max(nc, 1))
     combos = itertools.combinations(range(nc), r - 1)
@@ -428,45 +506,73 @@ def _sign_vectors(H, want_rays=True):
                 at = member_word[:, k] == w
                 clear[at, w] |= member_bit[at, k]
                 local[at, :, w] |= np.where(sigma[None, :, k], member_bit[at, k][:, None], np.uint64(0))
+        keys = []
         for eps in (1, -1):
             base = _pack((eps * signs[idx]) > 0, words, bits, W) & ~clear
             keys.append((base[:, None, :] | local).reshape(-1, W))
-            ray_ids.append(np.repeat(np.arange(n_rays, n_rays + M), n_local))
-            ray_dirs.append(eps * unit)
-            ray_blocks.append((n_rays, sub, eps))
-            n_rays += M
+        ray = np.repeat(np.arange(2 * M), n_local)
+        yield (np.concatenate(keys), ray, np.concatenate([unit, -unit]), np.concatenate([sub, sub]),
+               np.repeat([1, -1], M))
     for zkey, (subset, sgn, v) in degenerate.items():
         local_signs = _local_sign_vectors([rows.H[c] for c in zkey])
         unit = v / np.linalg.norm(v)
+        keys = []
         for eps in (1, -1):
             pos = np.repeat(((eps * sgn) > 0)[None, :], len(local_signs), axis=0)
             pos[:, list(zkey)] = local_signs > 0
             keys.append(_pack(pos, words, bits, W))
-            ray_ids.append(np.full(len(local_signs), n_rays))
-            ray_dirs.append((eps * unit)[None, :])
-            ray_blocks.append((n_rays, subset[None, :], eps))
-            n_rays += 1
-    uniq, inverse = _unique_keys(np.concatenate(keys))
-    raw = np.ascontiguousarray(uniq.astype("<u8")).view(np.uint8).reshape(len(uniq), -1)
-    signs = np.unpackbits(raw, axis=1, count=nc, bitorder="little").view(np.int8) * np.int8(2) - np.int8(1)
-    if not want_rays:
-        return signs, None, rows
-    cand_ray = np.concatenate(ray_ids)
-    dirs = np.concatenate(ray_dirs)
-    ray_sum = np.stack([np.bincount(inverse, weights=dirs[cand_ray, j], minlength=len(uniq)) for j in range(r)],
-                       axis=1)
-    rows.ray_blocks = ray_blocks
-    rows.cand_ray = cand_ray
-    rows.cand_cell = inverse
-    return signs, ray_sum, rows
+        L = len(local_signs)
+        yield (np.concatenate(keys), np.repeat([0, 1], L), np.stack([unit, -unit]), np.stack([subset, subset]),
+               np.array([1, -1]))
 
 
-def _ray_of(rows, rid):
-    """(subset, eps) of ray ``rid`` from the block table of :func:`_sign_vectors`."""
-    for start, subsets, eps in reversed(rows.ray_blocks):
-        if rid >= start:
-            return tuple(int(i) for i in subsets[rid - start]), eps
-    raise IndexError(rid)  # pragma: no cover
+def _sign_vectors(H, want_rays=True):
+    """Cells of the essential arrangement with integer normals ``H`` (rank = len(H[0])).
+
+    Returns ``(signs, ray_sum, rows)``: the +-1 class sign vector of every cell (P x nc,
+    int8), the float sum of the unit extreme rays of every cell (P x r, only when
+    ``want_rays``), and the ``_Rows`` helper.
+    """
+    rows = _Rows(H)
+    nc, r = rows.nc, rows.r
+    if r == 1:  # one class, h > 0 in R^1
+        return np.array([[1], [-1]], dtype=np.int8), np.array([[1.0], [-1.0]]), rows
+    W = (nc + 63) // 64
+    cells = _CellSet(W, r)
+    for keys, ray, dirs, _, _ in _candidates(rows):
+        cells.add(keys, dirs[ray])
+    keys, ray_sum = cells.result()
+    del cells
+    signs = _unpack_signs(keys, nc)
+    rows.keys = keys
+    return signs, (ray_sum if want_rays else None), rows
+
+
+def _unpack_signs(keys, nc):
+    """The +-1 sign vectors (P x nc int8) of packed keys."""
+    signs = np.empty((len(keys), nc), dtype=np.int8)
+    step = max(1, (1 << 22) // max(nc, 1))
+    for s in range(0, len(keys), step):
+        raw = np.ascontiguousarray(keys[s:s + step].astype("<u8")).view(np.uint8).reshape(-1, 8 * keys.shape[1])
+        part = np.unpackbits(raw, axis=1, count=nc, bitorder="little").view(np.int8)
+        part *= np.int8(2)
+        part -= np.int8(1)
+        signs[s:s + step] = part
+    return signs
+
+
+def _cell_rays(rows: _Rows, cells):
+    """The extreme rays ``(subset, eps)`` of each cell in ``cells`` (indices into ``rows.keys``),
+    found by running the candidate generation again (used only for the exact fallback)."""
+    want = rows.keys[cells]
+    hashes = _key_hash(want)
+    found = {int(c): set() for c in cells}
+    for keys, ray, _, subsets, eps in _candidates(rows):
+        hit = np.flatnonzero(np.isin(_key_hash(keys), hashes))
+        for k in hit:
+            for t in np.flatnonzero(np.all(want == keys[k][None, :], axis=1)):
+                found[int(cells[t])].add((tuple(int(i) for i in subsets[ray[k]]), int(eps[ray[k]])))
+    return found
 
 
 def _local_sign_vectors(Z):
@@ -496,32 +602,49 @@ def _integer_witnesses(rows: _Rows, signs, ray_sum):
     """Short integer witnesses, verified exactly; exact construction where rounding fails."""
     P, r = ray_sum.shape
     W = np.zeros((P, r), dtype=np.int64)
-    todo = np.arange(P)
-    unit = ray_sum / np.max(np.abs(ray_sum), axis=1, keepdims=True)
-    for bits in (4, 12, 24, 40):
-        if todo.size == 0:
-            return W
-        cand = np.rint(unit[todo] * 2.0**bits).astype(np.int64)
-        cand //= np.maximum(np.gcd.reduce(cand, axis=1), 1)[:, None]
-        ok = np.all(rows.signs(cand) == signs[todo], axis=1)
-        W[todo[ok]] = cand[ok]
-        todo = todo[~ok]
+    step = max(1, _CHUNK_ENTRIES // max(rows.nc, 1))
+    failed = []
+    for s in range(0, P, step):
+        unit = ray_sum[s:s + step] / np.max(np.abs(ray_sum[s:s + step]), axis=1, keepdims=True)
+        todo = np.arange(len(unit))
+        for bits in (4, 12, 24, 40):
+            if todo.size == 0:
+                break
+            cand = np.rint(unit[todo] * 2.0**bits).astype(np.int64)
+            cand //= np.maximum(np.gcd.reduce(cand, axis=1), 1)[:, None]
+            ok = np.all(rows.signs(cand) == signs[s + todo], axis=1)
+            W[s + todo[ok]] = cand[ok]
+            todo = todo[~ok]
+        failed.extend((s + todo).tolist())
+    if not failed:
+        return W
     W = W.astype(object)
-    for p in todo:  # exact: sum of the exact primitive rays of every candidate of cell p
-        total = [Fraction(0)] * r
-        for rid in np.unique(rows.cand_ray[rows.cand_cell == p]):
-            subset, eps = _ray_of(rows, rid)
+    for p, w in zip(failed, _exact_witnesses(rows, signs, np.array(failed, dtype=np.int64))):
+        W[p] = w
+    return W
+
+
+def _exact_witnesses(rows: _Rows, signs, cells):
+    """Exact integer witnesses of ``cells``: the primitive integer vector along the sum of the
+    cell's exact extreme rays, each scaled to unit 1-norm (a positive combination of all
+    extreme rays is interior); checked exactly."""
+    rays = _cell_rays(rows, cells)
+    out = []
+    for p in cells.tolist():
+        total = [Fraction(0)] * rows.r
+        for subset, eps in sorted(rays[p]):
             v = _exact_ray(rows, subset)
             scale = sum(abs(x) for x in v)
             total = [t + Fraction(eps * x, scale) for t, x in zip(total, v)]
         den = math.lcm(*(q.denominator for q in total))
         ints = [int(q * den) for q in total]
         g = math.gcd(*ints)
-        W[p] = [x // g for x in ints]
-        check = rows.signs(W[p:p + 1])[0]
+        w = [x // g for x in ints]
+        check = rows.signs(np.array([w], dtype=object))[0]
         if not np.array_equal(check, signs[p]):  # pragma: no cover - would be a bug
             raise RuntimeError("exact witness construction failed; please report this instance")
-    return W
+        out.append(w)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -594,11 +717,22 @@ class Arrangement:
     @cached_property
     def patterns(self) -> np.ndarray:
         """Boolean matrix (cells x rows): bit ``i`` is 1 iff ``x_i . w > 0``."""
+        return self.patterns_of(0, self.count)
+
+    def patterns_of(self, start, stop) -> np.ndarray:
+        """The rows ``start:stop`` of :attr:`patterns`, computed without caching the whole matrix.
+
+        >>> enumerate_cells([[1, 0], [0, 1]]).patterns_of(1, 3).tolist()
+        [[True, False], [False, True]]
+        """
+        if "patterns" in self.__dict__:
+            return self.__dict__["patterns"][start:stop]
         rc, rs = self.classes.row_class, self.classes.row_sign
-        P = np.zeros((self.count, self.n), dtype=bool)
+        S = self.class_signs[start:stop]
+        P = np.zeros((len(S), self.n), dtype=bool)
         nz = rc >= 0
-        if self.class_signs.shape[1]:
-            P[:, nz] = (self.class_signs[:, rc[nz]] * rs[nz][None, :]) > 0
+        if S.shape[1]:
+            P[:, nz] = (S[:, rc[nz]] * rs[nz][None, :]) > 0
         return P
 
     def pattern_string(self, k) -> str:
@@ -723,16 +857,12 @@ class Arrangement:
 
     # -- output --------------------------------------------------------------------
     def to_json_obj(self) -> dict:
-        return {
-            "n": self.n,
-            "d": self.dim - int(self.bias),
-            "bias": self.bias,
-            "count": self.count,
-            "cells": [
-                {"pattern": self.pattern_string(k), "witness": [str(v) for v in self.witness(k)]}
-                for k in range(self.count)
-            ],
-        }
+        """The cells as a JSON-ready dict (see :mod:`landscape.geometry.cellfile` for files)."""
+        import json
+
+        from .cellfile import cells_json
+
+        return json.loads(cells_json(self))
 
 
 def enumerate_cells(data, max_cells=DEFAULT_MAX_CELLS) -> Arrangement:
@@ -780,7 +910,7 @@ def enumerate_cells(data, max_cells=DEFAULT_MAX_CELLS) -> Arrangement:
     estimate = cell_count_bound(len(classes.normals), len(pivots))
     if estimate > max_cells:
         raise TooLargeError(
-            f"{len(classes.normals)} hyperplanes of rank {len(pivots)}: cell count", estimate, max_cells, "--max-cells"
+            f"{len(classes.normals)} hyperplanes of rank {len(pivots)}: cell count", estimate, max_cells, "max_cells"
         )
     if not classes.normals:  # every row is zero: the whole space is one cell
         W = np.zeros((1, dim), dtype=np.int64)
@@ -798,18 +928,30 @@ def enumerate_cells(data, max_cells=DEFAULT_MAX_CELLS) -> Arrangement:
         Hc.append(tuple((v // g) * flip[-1] for v in h))
     signs, ray_sum, rws = _sign_vectors(Hc)
     Wr = _integer_witnesses(rws, signs, ray_sum)
-    class_signs = signs * np.array(flip, dtype=np.int8)[None, :]
-    W = np.zeros((len(signs), dim), dtype=Wr.dtype)
-    W[:, pivots] = Wr
-    arr = Arrangement(rows, classes, pivots, class_signs, W, bias)
-    _verify(arr)
-    return arr
+    del ray_sum, rws
+    class_signs = signs
+    class_signs *= np.array(flip, dtype=np.int8)[None, :]
+    if len(pivots) == dim:
+        W = Wr
+    else:
+        W = np.zeros((len(signs), dim), dtype=Wr.dtype)
+        W[:, pivots] = Wr
+    # Every witness was checked exactly against the restricted classes (_integer_witnesses);
+    # the classes and their restriction differ by positive scalings and the sign flip
+    # applied above, so that check is the exact check on the data's rows.  (load_cells
+    # repeats the check on the full rows with _verify, for files.)
+    return Arrangement(rows, classes, pivots, class_signs, W, bias)
 
 
 def _verify(arr: Arrangement) -> None:
     """Exact check that every witness has the strict signs of its cell on every class."""
+    if not arr.classes.normals:
+        return
     rows = _Rows(arr.classes.normals)
-    got = rows.signs(arr._W)
-    if not np.array_equal(got, arr.class_signs):  # pragma: no cover - would be a bug
-        bad = int(np.nonzero(np.any(got != arr.class_signs, axis=1))[0][0])
-        raise RuntimeError(f"witness of cell {bad} failed exact verification; please report this instance")
+    step = max(1, _CHUNK_ENTRIES // max(rows.nc, 1))
+    for s in range(0, arr.count, step):
+        got = rows.signs(arr._W[s:s + step])
+        bad = np.flatnonzero(np.any(got != arr.class_signs[s:s + step], axis=1))
+        if bad.size:  # pragma: no cover - would be a bug
+            raise RuntimeError(f"witness of cell {s + int(bad[0])} failed exact verification; "
+                               "please report this instance")
