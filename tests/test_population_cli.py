@@ -87,7 +87,8 @@ def test_non_finite_and_missing_file_exit_2(tmp_path):
     assert run(["population", "certify", str(tmp_path / "missing.json"), "--k", "2"])[0] == 2
     assert run(["population", "search", "--k", "2", "--runs", "0", "--seed", "0"])[0] == 2
     assert run(["population", "search", "--k", "3", "--d", "2", "--runs", "2", "--seed", "0"])[0] == 2
-    assert run(["population", "search", "--k", "2", "--runs", "2", "--seed", "0", "--out", str(tmp_path / "no")])[0] == 2
+    assert run(["population", "search", "--k", "2", "--runs", "2", "--seed", "0",
+                "--out", str(tmp_path / "missing" / "dir")])[0] == 2
     assert run(["population", "search", "--k", "2"])[0] == 2  # argparse: --runs and --seed are required
 
 

@@ -373,11 +373,11 @@ def _claim_boursier_necessity():
 
 @claim("boursier-theorem2", "Boursier et al. (2025), Thm 2 (small initialisation)",
        "theorem2 d=3, width 100, init 1e-4, lam=1e-5, lr 0.01, 200k GD steps",
-       requires=("landscape.dynamics.training:classify_endpoint", "landscape.network.pointwise:check_network"))
+       requires=("landscape.dynamics:classify_endpoint", "landscape.network.pointwise:check_network"))
 def _claim_theorem2():
     from ..convex.program import min_norm_interpolator
     from ..data import generate
-    from ..dynamics.training import classify_endpoint, train
+    from ..dynamics import classify_endpoint, train
 
     ds = generate("theorem2", d=3)
     lam = Fraction(1, 100000)
@@ -388,7 +388,7 @@ def _claim_theorem2():
     best = min_norm_interpolator(ds)
     # The theorem: from small initialisation GD reaches the one-neuron interpolator
     # (|theta|^2 = 2), not the min-norm one.  With zero neurons available that point is
-    # a stationary point but not a local minimum (MATH.md section 4), so the exact test
+    # a stationary point but not a local minimum (docs/theory.md, section 4), so the exact test
     # says not_a_local_minimum; a global minimum would contradict the theorem.
     ok = verdict.verdict in ("not_a_local_minimum", "spurious_local_minimum") and eff < 1.2 \
         and theta_sq > float(best.upper) + 1e-3
@@ -396,3 +396,44 @@ def _claim_theorem2():
     return Outcome(f"ends near rank 1 with |theta|^2 ~ 2 > min-norm {float(best.upper):.5f}; not global",
                    f"{verdict.verdict}, effective rank {eff:.3f}, |theta|^2 {theta_sq:.5f}",
                    ok if decided else None)
+
+
+def _literature_outcome(check):
+    return Outcome(check["expected"], check["observed"], check["passed"])
+
+
+@claim("safran-shamir-global-hessian", "Safran & Shamir (2018) / Arjevani & Field: W = I, k = 6",
+       "population loss, teacher I_6, student W = I_6",
+       requires=("landscape.population.literature:check_global_minimum_eigenvalue",))
+def _claim_population_global_hessian():
+    from ..population.literature import check_global_minimum_eigenvalue
+
+    return _literature_outcome(check_global_minimum_eigenvalue(6))
+
+
+@claim("safran-shamir-table1-k10", "Safran & Shamir (2018), Table 1: k = n = 10, 34.6% spurious",
+       "population loss, teacher I_10, 200 runs from w_ij ~ N(0, 1/10), seed 0",
+       requires=("landscape.population.literature:check_spurious_share",))
+def _claim_population_share():
+    from ..population.literature import check_spurious_share
+
+    return _literature_outcome(check_spurious_share(10, runs=200))
+
+
+@claim("boursier-authors-test-accepts-saddles", "Boursier et al. (2025), code: nn.test_minimum",
+       "X = I_2, y = (1, 1), lam = 7/32: one neuron u = (9/16, 0) on the hyperplane of x2",
+       requires=("landscape.network.authors:authors_test",))
+def _claim_authors_test_accepts_saddles():
+    import numpy as np
+
+    from ..data import Dataset
+    from ..network import check_network
+    from ..network.authors import authors_test
+
+    lam = Fraction(7, 32)
+    test = authors_test(np.eye(2), np.array([1.0, 1.0]), float(lam), np.array([[9 / 16, 0.0]]), [1])
+    ds = Dataset.from_arrays([[1, 0], [0, 1]], [1, 1])
+    exact = check_network(ds, lam, [Fraction(3, 4)], [[Fraction(3, 4), Fraction(0)]])
+    ok = test.passes and exact.verdict == "not_a_local_minimum"
+    return Outcome("the authors' relaxation accepts a point the exact test refutes with a descent",
+                   f"authors' test passes: {test.passes}; exact test: {exact.verdict}", ok)

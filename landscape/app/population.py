@@ -20,6 +20,7 @@ import json
 import os
 import sys
 
+from ..data import atomic_write, check_output_dir
 from ..errors import InputError
 from ..results.serialize import dumps
 
@@ -68,18 +69,16 @@ def cmd_search(args):
     """``population search``: the summary as JSON text (also written to ``DIR/summary.json``)."""
     from ..population.search import run_search
 
-    if args.out_dir is not None and not os.path.isdir(args.out_dir):
-        raise InputError(f"--out {args.out_dir}: not a directory")
+    if args.out_dir is not None:  # checked by the CLI before any work; the directory is made at the end
+        check_output_dir(args.out_dir)
     if not args.grad_tol > 0:
         raise InputError(f"--grad-tol must be > 0, got {args.grad_tol}")
     result = run_search(args.k, n=args.n, d=args.d, runs=args.runs, seed=args.seed, steps=args.steps, lr=args.lr,
                         grad_tol=args.grad_tol, certify=not args.no_certify, progress=_progress())
     text = dumps(result.to_json_obj())
     if args.out_dir is not None:
-        path = os.path.join(args.out_dir, "summary.json")
-        with open(path + ".tmp", "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        os.replace(path + ".tmp", path)
+        os.makedirs(args.out_dir, exist_ok=True)
+        atomic_write(os.path.join(args.out_dir, "summary.json"), text + "\n")
     return text
 
 

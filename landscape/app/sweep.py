@@ -162,11 +162,17 @@ KINDS = {
                  {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "max_supports": ("pint", None)},
                  requires=("landscape.regions.counterexample:find_counterexample",),
                  description="search for a certified spurious local minimum of width m"),
+        TaskKind("population_search", "landscape.population.search:population_search_task",
+                 {"k": ("pint", REQUIRED), "n": ("pint", None), "d": ("pint", None), "runs": ("pint", 1000),
+                  "seed": ("uint", 0), "steps": ("pint", 20000), "lr": ("pfloat", None),
+                  "grad_tol": ("pfloat", 1e-10), "certify": ("bool", True)},
+                 needs_dataset=False, requires=("landscape.population.search:run_search",),
+                 description="gradient descent on the population loss (Safran & Shamir); certified families"),
         TaskKind("train", "landscape.app.sweep:_task_train",
                  {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "init_scale": ("pfloat", 1e-3),
                   "init": ("str", "gaussian"), "seed": ("uint", 0), "lr": ("pfloat", 0.01),
                   "steps": ("pint", 100_000), "grad_tol": ("pfloat", 1e-16), "classify": ("bool", True)},
-                 requires=("landscape.dynamics.training:train",),
+                 requires=("landscape.dynamics:train",),
                  description="gradient descent from a random initialisation; the endpoint classified exactly"),
         TaskKind("graph", "landscape.app.sweep:_task_graph",
                  {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "samples": ("pint", None),
@@ -308,7 +314,7 @@ def _task_counterexample(ds, lam, m, max_supports=None):
 
 def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, steps=100_000, grad_tol=1e-16,
                 classify=True):
-    from ..dynamics.training import train
+    from ..dynamics import train
 
     run = train(ds, lam=lam, width=m, init_scale=init_scale, init=init, seed=seed, lr=lr, steps=steps,
                 grad_tol=grad_tol)
@@ -316,7 +322,7 @@ def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, s
     out = {"stop_reason": run.stop_reason, "message": run.message, "steps": run.steps,
            "final": last, "cell_changes": run.n_cell_changes}
     if classify:
-        from ..dynamics.training import classify_endpoint
+        from ..dynamics import classify_endpoint
 
         verdict = classify_endpoint(ds, lam, run)
         obj = _to_json_ready(verdict)
