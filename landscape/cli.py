@@ -110,18 +110,12 @@ def _add_cells(sub):
 
 
 def _cmd_cells(args):
-    from .errors import TooLargeError
     from .geometry import cells_csv, cells_json, enumerate_cells, write_cells_npz
 
     if args.format == "npz" and args.out is None:
         raise InputError("--format npz writes a binary file: give --out FILE")
     ds = load_data(args)
-    try:
-        arr = enumerate_cells(ds, max_cells=args.max_cells)
-    except TooLargeError as exc:  # the library names the keyword, the command its flag
-        exc.override = "--max-cells"
-        exc.args = (str(exc).replace("raise it with max_cells", "raise it with --max-cells"),)
-        raise
+    arr = enumerate_cells(ds, max_cells=args.max_cells)  # main() maps max_cells to --max-cells
     if args.format == "npz":
         write_cells_npz(arr, args.out, adjacency=args.adjacency)
         return None
@@ -245,8 +239,6 @@ def _add_train(sub):
 def _cmd_train(args):
     from .dynamics import command_train
 
-    if args.out_dir is not None and os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
-        raise InputError(f"--out {args.out_dir}: exists and is not a directory")
     if args.width > 100_000:
         raise InputError(f"--width {args.width}: at most 100000 neurons")
     if args.plot and args.out_dir is None:
@@ -583,8 +575,15 @@ def _cmd_graph(args):
 # Entry point
 # ---------------------------------------------------------------------------
 
+def _add_population(sub):
+    from .app.population import add_parser
+
+    add_parser(sub)
+
+
 _COMMANDS = [_add_data, _add_cells, _add_optimum, _add_check, _add_interpolate, _add_analyse,
-             _add_counterexample, _add_graph, _add_train, _add_sweep, _add_table, _add_plot, _add_verify]
+             _add_counterexample, _add_graph, _add_train, _add_population, _add_sweep, _add_table, _add_plot,
+             _add_verify]
 
 #: commands whose --out is the product itself (not where the printed result goes)
 _OUT_IS_PRODUCT = {"data", "plot"}

@@ -5,7 +5,7 @@
    :func:`landscape.regions.verdict.check`; counts the ``global_minimum`` verdicts and
    times ``check`` against the exact pointwise test alone
    (:func:`landscape.network.pointwise.check_network`, the baseline, same inputs).
-2. GD endpoints: gradient descent (:func:`landscape.dynamics.training.train`) from small
+2. GD endpoints: gradient descent (:func:`landscape.dynamics.train`) from small
    random initialisations, width <= 8; the verdict of ``check`` on each endpoint (with a
    dead neuron appended, scaled to 1e-300), and the undecided rate.
 
@@ -73,7 +73,7 @@ def round_trip(k, rng, max_width=8):
 
 
 def gd_endpoints(runs, rng):
-    from landscape.dynamics.training import train
+    from landscape.dynamics import train
 
     verdicts, times = Counter(), []
     for k in range(runs):

@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from landscape.data import generate  # noqa: E402
-from landscape.dynamics.training import train_batch  # noqa: E402
+from landscape.dynamics import train_batch  # noqa: E402
 
 REDUCED = dict(alphas=[1e-2, 1e-3, 1e-4], seeds=[0, 1], steps=100_000, b_steps=200_000)
 FULL = dict(alphas=[1e-2, 1e-3, 1e-4, 1e-5, 1e-6], seeds=[0, 1, 2, 3], steps=300_000, b_steps=1_000_000)

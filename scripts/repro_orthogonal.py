@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from landscape.data import generate  # noqa: E402
-from landscape.dynamics.training import train_batch  # noqa: E402
+from landscape.dynamics import train_batch  # noqa: E402
 
 REDUCED = dict(ns=[2, 4, 8, 16], seeds=[0, 1], steps=100_000)
 FULL = dict(ns=[2, 4, 8, 16, 32], seeds=[0, 1, 2, 3, 4], steps=400_000)

@@ -2,7 +2,7 @@
 large initialisation on the Theorem-2 dataset (MATH.md section 6), d = 3 and 4, width 100.
 
 For every (d, alpha, seed) a full-batch GD run from ``w_j ~ N(0, alpha^2 I)``,
-``a_j = +-|w_j|`` is classified with :func:`landscape.dynamics.training.classify_endpoint` (exact
+``a_j = +-|w_j|`` is classified with :func:`landscape.dynamics.classify_endpoint` (exact
 certificates on the polished endpoint).  Also reported, as float evidence: whether the
 final loss is below the certified lower bound of ``V`` of the single all-active neuron
 (GD with a small step decreases the loss, so a run below that value can no longer end at
@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from landscape.convex.program import RegionProgram  # noqa: E402
 from landscape.data import generate  # noqa: E402
-from landscape.dynamics.training import VERDICTS, classify_endpoint, train_batch  # noqa: E402
+from landscape.dynamics import VERDICTS, classify_endpoint, train_batch  # noqa: E402
 
 REDUCED = dict(alphas=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], seeds=[0, 1], steps=600_000)
 FULL = dict(alphas=[float(v) for v in np.logspace(-4, 0, 9)], seeds=[0, 1, 2], steps=4_000_000)
@@ -122,7 +122,7 @@ def reclassify(out, tag, lam="3/10000"):
     md = (f"## Theorem 2 (Boursier et al. 2025): small vs large initialisation\n\nwidth {cfg['width']}, lr {cfg['lr']}, "
           f"{cfg['steps']} GD steps, seeds {cfg['seeds']}, {saved['seconds']:.0f} s of training and classification "
           "(classification re-run on the saved networks).  Verdicts are exact statements about the polished endpoint "
-          "(landscape.dynamics.training.classify_endpoint); 'below V(single)' is float evidence.\n" + table(rows, facts))
+          "(landscape.dynamics.classify_endpoint); 'below V(single)' is float evidence.\n" + table(rows, facts))
     with open(os.path.join(out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
         fh.write(md)
     print(md)
@@ -205,7 +205,7 @@ def main(argv=None):
     write_csv(os.path.join(args.out, f"{tag}_trajectories.csv"), traj)
     md = (f"## Theorem 2 (Boursier et al. 2025): small vs large initialisation\n\nwidth {args.width}, lr {args.lr}, "
           f"{cfg['steps']} GD steps, seeds {cfg['seeds']}, {seconds:.0f} s in total.  Verdicts are exact statements "
-          "about the polished endpoint (landscape.dynamics.training.classify_endpoint); 'below V(single)' is float evidence.\n"
+          "about the polished endpoint (landscape.dynamics.classify_endpoint); 'below V(single)' is float evidence.\n"
           + table(rows, facts))
     with open(os.path.join(args.out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
         fh.write(md)

@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from landscape.network.pointwise import check_network, is_stationary
+from landscape.network.pointwise import check_network
+from landscape.network.stationarity import is_stationary
 from landscape.convex.program import RegionProgram
 from landscape.data import Dataset
 from landscape.errors import InputError

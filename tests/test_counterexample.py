@@ -85,8 +85,22 @@ def test_orthonormal_boundary_spurious_minimum_with_irrational_value(n, labels, 
         ds = Dataset.from_arrays(X, y)
         net, cert = find_counterexample(ds, lam, 1)
         assert net is not None, "the spurious group minimum was not found"
-        lo, hi = _mp(cert["value_lower"]), _mp(cert["value_upper"])
+        # a validated certificate brackets the value; an exact one (rational weights) has it
+        lo, hi = (_mp(cert["value_lower"]), _mp(cert["value_upper"])) if "value_lower" in cert else \
+            (_mp(cert["value_exact"]), _mp(cert["value_exact"]))
         assert lo - mpmath.mpf(10) ** -30 <= spurious <= hi + mpmath.mpf(10) ** -30
         assert hi - lo < mpmath.mpf(10) ** -20
         v = check(ds, lam, *net)
         assert v.verdict == "spurious_local_minimum", v.reason
+
+
+def test_spurious_minimum_found_when_L_star_is_only_bracketed():
+    """X = the first three rows of I_4 (a zero fourth column), y = (-3, -2, 9/4), lam = 1/50,
+    width 1: the lone positive neuron on x3 is a spurious local minimum.  One width-1
+    programme ends at optimal_inaccurate, so L*_1 is not certified; its proven upper bound
+    still lies below the minimum's value, which is all that "spurious" needs."""
+    y = [Fraction(-3), Fraction(-2), Fraction(9, 4)]
+    ds = Dataset.from_arrays([[1 if j == i else 0 for j in range(4)] for i in range(3)], y)
+    net, cert = find_counterexample(ds, Fraction(1, 50), 1)
+    assert net is not None
+    assert check(ds, Fraction(1, 50), *net).verdict == "spurious_local_minimum"

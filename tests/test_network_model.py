@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from landscape.data import Dataset
 from landscape.errors import InputError
 from landscape.network.io import load_network, parse_network
-from landscape.network.model import (ExactNetwork, balanced_neuron, exact_loss, float_loss,
-                                     rational_network)
+from landscape.convex.balanced import balanced_neuron, network_loss
+from landscape.network.model import ExactNetwork, exact_loss, rational_network
 
 small = st.fractions(min_value=-2, max_value=2, max_denominator=7)
 
@@ -25,7 +25,7 @@ def test_exact_and_float_loss_agree(X, y, a, W):
     ds = Dataset.from_arrays(X, y[:len(X)])
     lam = Fraction(1, 10)
     exact = exact_loss(ds, lam, a, W)
-    assert abs(float(exact) - float_loss(ds, 0.1, [float(v) for v in a], [[float(v) for v in w] for w in W])) \
+    assert abs(float(exact) - network_loss(ds, 0.1, [float(v) for v in a], [[float(v) for v in w] for w in W])) \
         <= 1e-12 * (1 + float(exact))
     assert ExactNetwork.parse(ds, a, W).loss(ds, lam) == exact
 

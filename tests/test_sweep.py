@@ -444,7 +444,8 @@ def test_bad_values_are_refused_when_the_file_is_read(tmp_path, assign, key, nee
 
 def test_counterexample_kind_finds_the_width_one_spurious_minimum(tmp_path):
     """X = I_3, y = (3/5, 4/5, -3/5), lam = 17/100: at width 1 a lone negative neuron on x3
-    is a spurious local minimum; at width 2 there is none of support <= min(m, n + 1)."""
+    is a spurious local minimum; at width 2 two parallel positive neurons on the face of
+    x3's hyperplane are one (L = 0.3733 > L*_2 = 0.3706; P_bad(2) = 7/128 > 0)."""
     p = write(tmp_path, '[sweep]\nname = "ce"\n[[dataset]]\nfile = "%s"\n'
                         '[[task]]\nkind = "counterexample"\nlam = "17/100"\nm = [1, 2]\n'
               % os.path.abspath("data/examples/orthonormal_spurious.json"))
@@ -453,7 +454,7 @@ def test_counterexample_kind_finds_the_width_one_spurious_minimum(tmp_path):
         assert out["done"] == 2 and out["failed"] == 0
         _, rows = store.query("SELECT json_extract(params, '$.m'), json_extract(result, '$.found'), "
                               "json_extract(result, '$.a') FROM results ORDER BY 1")
-    assert rows[0][:2] == (1, 1) and rows[1][:2] == (2, 0)
+    assert rows[0][:2] == (1, 1) and rows[1][:2] == (2, 1)
     a = json.loads(rows[0][2])
     assert len(a) == 1 and Fraction(a[0]) < 0
 

@@ -9,12 +9,13 @@ Modules, one concept each:
 * ``certify`` -- candidate -> proven ``lower <= V(S) <= upper``;
 * ``dual`` -- the dual separation oracle (one cone, a batch, all cones exactly);
 * ``algorithms`` -- retry, cone generation, pruning, ``L*_m``;
+* ``validated`` -- interval Newton (Krawczyk) certificates of face critical points (section 9);
 * ``optimum`` -- the exact result records; ``balanced`` -- networks from convex points;
 * ``interpolation`` -- the min-norm interpolator; ``refine`` -- Newton polishing;
 * ``program`` -- the facade :class:`RegionProgram`.
 """
 
-from . import algorithms, assembly, backends, balanced, certify, dual, interpolation, optimum, program, refine, structure
+from . import algorithms, assembly, backends, balanced, certify, dual, interpolation, optimum, program, refine, structure, validated
 from .algorithms import *  # noqa: F401,F403
 from .assembly import *  # noqa: F401,F403
 from .backends import *  # noqa: F401,F403
@@ -26,6 +27,7 @@ from .optimum import *  # noqa: F401,F403
 from .program import *  # noqa: F401,F403
 from .refine import *  # noqa: F401,F403
 from .structure import *  # noqa: F401,F403
+from .validated import *  # noqa: F401,F403
 
 __all__ = sorted(set().union(*(m.__all__ for m in (algorithms, assembly, backends, balanced, certify, dual,
-                                                  interpolation, optimum, program, refine, structure))))
+                                                  interpolation, optimum, program, refine, structure, validated))))

@@ -21,7 +21,25 @@ import numpy as np
 
 from ..geometry.cones import cone_sign
 
-__all__ = ["balanced_network", "network_loss"]
+__all__ = ["balanced_neuron", "balanced_network", "network_loss"]
+
+
+def balanced_neuron(u, sign):
+    """The balanced neuron ``(a, w)`` with ``|a| w = u``: ``a = sign sqrt|u|``, ``w = u / sqrt|u|``.
+
+    Float in, float out; a zero ``u`` gives the zero neuron (no division).
+
+    >>> balanced_neuron([3.0, 4.0], 1)
+    (2.23606797749979, [1.3416407864998738, 1.7888543819998317])
+    >>> balanced_neuron([0.0, 0.0], -1)
+    (0.0, [0.0, 0.0])
+    """
+    u = [float(v) for v in u]
+    nu = math.sqrt(sum(v * v for v in u))
+    if nu == 0.0:
+        return 0.0, [0.0] * len(u)
+    root = math.sqrt(nu)
+    return float(sign) * root, [v / root for v in u]
 
 
 def balanced_network(u_by_cone, dim):
@@ -29,11 +47,7 @@ def balanced_network(u_by_cone, dim):
     vector, all nonzero), in the dict's order; ``(zeros(0), zeros((0, dim)))`` if empty."""
     if not u_by_cone:
         return np.zeros(0), np.zeros((0, dim))
-    a, W = [], []
-    for c, u in u_by_cone.items():
-        root = math.sqrt(float(np.linalg.norm(u)))
-        a.append(cone_sign(c) * root)
-        W.append(np.asarray(u, dtype=float) / root)
+    a, W = zip(*(balanced_neuron(u, cone_sign(c)) for c, u in u_by_cone.items()))
     return np.array(a), np.array(W)
 
 

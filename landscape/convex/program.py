@@ -39,7 +39,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..data import parse_lam
-from ..exact.linalg import fq_mat as _fq_mat, particular_solution as _particular_solution  # noqa: F401
 from . import algorithms, dual
 from .backends import Candidate, check_solver, region_candidate
 from .balanced import network_loss

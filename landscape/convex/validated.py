@@ -73,6 +73,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..exact.linalg import exact_rank
+
 __all__ = ["Face", "ValidatedPoint", "face_of", "certify_faces", "dual_feasible_all_cones",
            "PRECISION_BITS"]
 
@@ -685,10 +687,9 @@ def certify_faces(prog, faces, u0, radii_rel=(1e-12, 1e-10, 1e-8, 1e-6), need_gl
 
 
 def _independent(prog, rows):
-    from .program import _exact_rank
 
     vecs = [list(prog.arr.rows_exact[i]) for i in rows]
-    return not vecs or _exact_rank(vecs) == len(vecs)
+    return not vecs or exact_rank(vecs) == len(vecs)
 
 
 def _accessible_from(prog, face):

@@ -147,7 +147,9 @@ def classify_endpoint(ds, lam, run_or_a, W=None, *, arr=None, prog=None, glob=No
     4. If the certified bounds give ``V(S) = V*`` (``gap_ok(V*.lower, V(S).upper)``, the
        project's certified tolerance), the verdict is ``global_minimum``: ``L >= V*``
        everywhere and the run's limit attains ``V(S) = V*``.
-    5. Otherwise :func:`landscape.network.pointwise.check_network` runs on the polished point.  A
+    5. Otherwise :func:`landscape.regions.verdict.check` runs on the polished point: the exact
+       test, then a certified critical point within a proven radius (validated numerics,
+       docs/theory.md section 9), then the region certificate.  A
        zero neuron that can grow (the global dual condition fails at the optimal residual
        of ``V(S)``, which is unique, with a margin) gives ``not_a_local_minimum``: a
        *stalled saddle*.  Other descent certificates of the local checks may come from
@@ -180,7 +182,8 @@ def classify_endpoint(ds, lam, run_or_a, W=None, *, arr=None, prog=None, glob=No
     # imported here, not at the top: `import landscape.dynamics` stays light (no SciPy/solvers)
     from ..convex.program import RegionProgram
     from ..exact.arithmetic import gap_ok
-    from ..network.pointwise import check_network
+    from ..network.nearby import SUBJECT_NEARBY
+    from ..regions.verdict import check
 
     lam_q = parse_lam(lam)
     X, y = ds.features, ds.y
@@ -256,17 +259,19 @@ def classify_endpoint(ds, lam, run_or_a, W=None, *, arr=None, prog=None, glob=No
             f"optimum of V(S)) and V(S) = V* within certified bounds (V(S) <= {float(opt.upper):.12g}, "
             f"V* >= {float(glob.lower):.12g}); since L >= V* everywhere, the limit is a global minimum",
             certificate=cert, **base)
-    v = check_network(ds, lam_q, pa, pW, prog=prog)
+    v = check(ds, lam_q, pa, pW, prog=prog)
     verdict = Verdict(v.verdict) if v.verdict in VERDICTS else Verdict.UNDECIDED
     where = f"polished point at distance {dist:.2g} from the run, L - V(S) = {gap:.2g}"
     reason = f"{v.reason} ({where})"
     cert = v.certificate
     ctype = cert.get("type") if isinstance(cert, dict) else None
-    if verdict is Verdict.NOT_A_LOCAL_MINIMUM and ctype != CertificateKind.ZERO_NEURON_CAN_GROW:
-        # a descent direction from the local checks (imbalance, radial, parallel, KKT per
-        # accessible cone) can come from the rounding of the polished float point rather than
-        # from the limit of the run; only the zero-neuron certificate, which depends on the
-        # (unique) optimal residual of V(S) with a margin, is kept
+    if (verdict is Verdict.NOT_A_LOCAL_MINIMUM and v.subject != SUBJECT_NEARBY
+            and ctype != CertificateKind.ZERO_NEURON_CAN_GROW):
+        # a descent direction of the exact test at the polished float point itself
+        # (imbalance, radial, parallel, KKT per accessible cone) can come from its rounding
+        # rather than from the limit of the run; kept are the zero-neuron certificate, which
+        # depends on the (unique) optimal residual of V(S) with a margin, and verdicts on a
+        # certified critical point within a proven radius (validated numerics)
         verdict = Verdict.UNDECIDED
         reason = (f"the exact test found a descent direction of type {ctype} at the polished point, "
                   f"which may be polishing error rather than a property of the limit [{v.reason}] ({where})")

@@ -5,11 +5,12 @@ The network of width ``m`` is ``f(x) = sum_j a_j relu(w_j . x)`` and its trainin
 
     L(a, W) = (1/n) sum_i (f(x_i) - y_i)^2 + lam (|a|^2 + |W|_F^2).
 
-This module holds the one implementation of that loss, exact (:func:`exact_loss`, on
-Fractions) and float (:func:`float_loss`, vectorised), and the one map from a convex
-weight ``u`` of a signed cone to its balanced neuron (:func:`balanced_neuron`:
-``a = s sqrt|u|``, ``w = u / sqrt|u|``, so ``|a| = |w|`` and ``|a| w = u``; Pilanci & Ergen
-2020, docs/theory.md, section 3).
+This module holds the exact loss (:func:`exact_loss`, on Fractions).  The float loss and
+the map from a convex weight ``u`` of a signed cone to its balanced neuron (``a = s
+sqrt|u|``, ``w = u / sqrt|u|``, so ``|a| = |w|`` and ``|a| w = u``; Pilanci & Ergen 2020,
+docs/theory.md, section 3) are defined once, one layer down, in
+:mod:`landscape.convex.balanced` (``network_loss``, ``balanced_neuron``), where the convex
+optimum needs them.
 
 Examples
 --------
@@ -18,7 +19,8 @@ Examples
 >>> net = ExactNetwork.parse(ds, ["2/3", "-2/3"], [["2/3", 0], [0, "2/3"]])
 >>> net.loss(ds, "5/18")
 Fraction(65, 81)
->>> round(float_loss(ds, 5 / 18, [2 / 3, -2 / 3], [[2 / 3, 0], [0, 2 / 3]]), 12)
+>>> from landscape.convex.balanced import balanced_neuron, network_loss
+>>> round(network_loss(ds, 5 / 18, [2 / 3, -2 / 3], [[2 / 3, 0], [0, 2 / 3]]), 12)
 0.802469135802
 >>> balanced_neuron([0.0, 4.0], -1)
 (-2.0, [0.0, 2.0])
@@ -35,8 +37,7 @@ import numpy as np
 from ..data import parse_lam
 from .io import parse_network
 
-__all__ = ["ExactNetwork", "exact_loss", "exact_fit", "float_loss", "balanced_neuron",
-           "balanced_network", "rational_network"]
+__all__ = ["ExactNetwork", "exact_loss", "exact_fit", "rational_network"]
 
 
 def _dot(x, y):
@@ -58,53 +59,6 @@ def exact_loss(ds, lam, a, W) -> Fraction:
     f = exact_fit(ds.features_exact, a, W)
     fit = sum(((fi - yi) ** 2 for fi, yi in zip(f, ds.y_exact)), Fraction(0)) / ds.n
     return fit + Fraction(lam) * (_dot(a, a) + sum((_dot(w, w) for w in W), Fraction(0)))
-
-
-def float_loss(ds, lam, a, W) -> float:
-    """Float training loss ``(1/n) |f - y|^2 + lam (|a|^2 + |W|_F^2)`` (vectorised).
-
-    >>> from landscape.data import Dataset
-    >>> float_loss(Dataset.from_arrays([[1, 0]], [1]), 0.1, [1.0], [[1.0, 0.0]])
-    0.2
-    """
-    X = ds.features
-    a = np.asarray(a, dtype=float).reshape(-1)
-    W = np.asarray(W, dtype=float).reshape(len(a), ds.dim)
-    f = np.maximum(X @ W.T, 0.0) @ a
-    return float(np.mean((f - ds.y) ** 2) + float(lam) * (a @ a + np.sum(W * W)))
-
-
-def balanced_neuron(u, sign):
-    """The balanced neuron ``(a, w)`` with ``|a| w = u``: ``a = sign sqrt|u|``, ``w = u / sqrt|u|``.
-
-    Float in, float out; a zero ``u`` gives the zero neuron (no division).
-
-    >>> balanced_neuron([3.0, 4.0], 1)
-    (2.23606797749979, [1.3416407864998738, 1.7888543819998317])
-    >>> balanced_neuron([0.0, 0.0], -1)
-    (0.0, [0.0, 0.0])
-    """
-    u = [float(v) for v in u]
-    nu = math.sqrt(sum(v * v for v in u))
-    if nu == 0.0:
-        return 0.0, [0.0] * len(u)
-    root = math.sqrt(nu)
-    return float(sign) * root, [v / root for v in u]
-
-
-def balanced_network(u_by_cone, sign_of):
-    """Balanced float network, one neuron per cone with nonzero ``u``: ``(a, W)`` as numpy.
-
-    ``sign_of(c)`` gives the sign of cone ``c`` (e.g.
-    :func:`~landscape.geometry.cones.cone_sign`).
-    """
-    a, W = [], []
-    for c, u in u_by_cone.items():
-        if np.any(np.asarray(u, dtype=float)):
-            aj, wj = balanced_neuron(u, sign_of(c))
-            a.append(aj)
-            W.append(wj)
-    return np.array(a), np.array(W)
 
 
 def _rational_sqrt(q):

@@ -50,7 +50,7 @@ import numpy as np
 from ..convex.validated import certify_faces, face_of
 from ..errors import TooLargeError
 from ..exact.arithmetic import gap_ok
-from ..results.status import Verdict
+from ..results.status import CertificateKind, Verdict
 from .io import parse_problem
 
 __all__ = ["NearbyMinimum", "certify_nearby", "SUBJECT_EXACT", "SUBJECT_NEARBY", "VALIDATED"]
@@ -59,8 +59,8 @@ __all__ = ["NearbyMinimum", "certify_nearby", "SUBJECT_EXACT", "SUBJECT_NEARBY",
 SUBJECT_EXACT = "exact point"
 #: ``subject`` of a verdict about a certified point within ``radius`` of the input
 SUBJECT_NEARBY = "certified point within radius"
-#: certificate type of a validated critical point (proposed ``CertificateKind.VALIDATED_CRITICAL_POINT``)
-VALIDATED = "validated_critical_point"
+#: certificate type of a validated critical point
+VALIDATED = CertificateKind.VALIDATED_CRITICAL_POINT
 
 #: neurons with ``|a_j||w_j|`` below this times ``|y| / |X|_2`` are zero at any threshold
 _ABSOLUTE_ZERO = 1e-12
@@ -208,8 +208,9 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=(1e-8, 1e-4), tolerances=F
         res.reason = (f"a critical point {where} has zero neurons, and the global dual condition that makes "
                       f"it a local minimum {'fails' if vp.global_dual is False else 'could not be decided'}: "
                       f"{vp.checks.get('global_dual')}")
-        if vp.global_dual is False:
+        if vp.global_dual is False:  # the descent: a zero neuron grows into the violating cone
             res.verdict = Verdict.NOT_A_LOCAL_MINIMUM
+            cert["type"] = CertificateKind.ZERO_NEURON_CAN_GROW
         return res
     try:
         wm = prog.width_optimum(m, max_programs=max_programs)
@@ -217,13 +218,15 @@ def certify_nearby(ds, lam, a, W, prog=None, zero_rel=(1e-8, 1e-4), tolerances=F
         res.reason = f"a local minimum lies {where} ({value}), but L*_{m} cannot be computed: {exc}"
         return res
     cert.update({"L_star_m_lower": wm.lower, "L_star_m_upper": wm.upper, "local_minimum": True})
-    if not wm.certified:
-        res.reason = f"a local minimum lies {where} ({value}), but L*_{m} is uncertified: {wm.reason}"
-    elif vp.value_lower > wm.upper:
+    # wm.upper is proven whatever the solver statuses (a feasible point's value), so a value
+    # above it is spurious even when L*_m itself is not certified
+    if vp.value_lower > wm.upper:
         res.verdict = Verdict.SPURIOUS_LOCAL_MINIMUM
         res.reason = (f"a spurious local minimum lies {where}: {value} > L*_{m} <= {float(wm.upper):.12g} "
                       f"(certified)")
-    elif gap_ok(wm.lower, vp.value_upper):
+    elif not wm.certified:
+        res.reason = f"a local minimum lies {where} ({value}), but L*_{m} is uncertified: {wm.reason}"
+    elif gap_ok(wm.lower, vp.value_upper, scale=prog.gap_scale):
         res.verdict = Verdict.GLOBAL_MINIMUM
         res.reason = f"a local minimum lies {where} ({value}) within the certified bounds of L*_{m}"
     else:
@@ -251,6 +254,7 @@ def _zero_network(prog, aq, Wq):
         res.reason = f"the zero network {where} is a global minimum (L = |y|^2/n = V*): {why}"
     elif ok is False:
         res.verdict = Verdict.NOT_A_LOCAL_MINIMUM
+        cert["type"] = CertificateKind.ZERO_NEURON_CAN_GROW
         res.reason = f"the zero network {where} is a critical point where a zero neuron can grow: {why}"
     else:
         res.reason = f"the zero network {where}: {why}"

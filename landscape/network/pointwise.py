@@ -61,15 +61,14 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import nnls
 
-from ..convex.program import _fq_mat, _particular_solution
+from ..exact.linalg import fq_mat as _fq_mat, particular_solution as _particular_solution
 from ..errors import TooLargeError
-from ..exact.arithmetic import GAP_TOL, gap_ok, sign_p_plus_q_sqrt, to_grid
+from ..exact.arithmetic import gap_ok, sign_p_plus_q_sqrt, to_grid
 from ..geometry.cones import cone_cell, cone_sign
 from ..results.status import CertificateKind, Verdict
 from .io import parse_problem
 from .model import _dot, exact_fit
 from .stationarity import accessible_cones
-from .stationarity import is_stationary  # noqa: F401  (regions.landscape imports it from here)
 
 __all__ = ["NetworkVerdict", "check_network"]
 
@@ -297,16 +296,16 @@ def check_network(ds, lam, a, W, tol=1e-9, prog=None, max_programs=20000) -> Net
                       f"a local minimum, but L*_m cannot be computed: {exc}")
     cert = {"L_star_m_lower": wm.lower, "L_star_m_upper": wm.upper, "method": wm.method,
             "local_minimum": True}
+    if value > wm.upper:  # wm.upper is proven whatever the solver statuses
+        cert["type"] = CertificateKind.EXACT_LOCAL_MINIMUM
+        return result(Verdict.SPURIOUS_LOCAL_MINIMUM, cert,
+                      f"local minimum with L = {float(value):.10g} > L*_{m}, proven <= {float(wm.upper):.10g}")
     if not wm.certified:
         return result(Verdict.UNDECIDED, cert, f"a local minimum, but L*_{m} is uncertified: {wm.reason}")
-    if value > wm.upper:
-        cert["type"] = "spurious"  # proposed CertificateKind.SPURIOUS
-        return result(Verdict.SPURIOUS_LOCAL_MINIMUM, cert,
-                      f"local minimum with L = {float(value):.10g} > certified L*_{m} <= {float(wm.upper):.10g}")
-    if gap_ok(wm.lower, value):
-        cert["type"] = "within_bounds"  # proposed CertificateKind.WITHIN_BOUNDS
+    if gap_ok(wm.lower, value, scale=prog.gap_scale):
+        cert["type"] = CertificateKind.EXACT_LOCAL_MINIMUM
         return result(Verdict.GLOBAL_MINIMUM, cert,
-                      f"local minimum with L within the certified bounds of L*_{m} (gap <= {GAP_TOL:g} (1+|L|))")
+                      f"local minimum with L within the certified bounds of L*_{m}")
     return result(Verdict.UNDECIDED, cert, "a local minimum whose value is too close to L*_m to separate")
 
 

@@ -305,7 +305,7 @@ class Classifier:
 
     def stationary(self, opt, m):
         """The authors' one-sided stationarity test at the merged closure minimiser."""
-        from ..network.pointwise import is_stationary
+        from ..network.stationarity import is_stationary
 
         a, W = opt.network
         if len(a) == 0:

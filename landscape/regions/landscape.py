@@ -44,17 +44,16 @@ When the zero network is the global optimum, every region's closure holds it:
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from ..convex.program import RegionProgram
 from ..data import parse_lam
 from ..errors import InputError, TooLargeError
 from ..geometry.measures import gaussian_measure, uniform_measure
-from ..results.proportion import ExactProportion, render_proportion
-from .cache import SolveCache, certified_tol
+from ..results.proportion import render_proportion
+from .cache import SolveCache
 from .classify import Classifier, SupportClass
 from .dual import active_cones, direction_groups, global_upset
 from .proportions import Proportions
@@ -64,11 +63,6 @@ from .width import width_optimum
 __all__ = ["Landscape", "SupportClass", "WidthRow", "analyse", "DEFAULT_MAX_SUPPORTS"]
 
 DEFAULT_MAX_SUPPORTS = 30_000
-
-#: the tolerance within which certified values count as equal (old private name, kept
-#: for :mod:`landscape.regions.verdict`)
-_tol = certified_tol
-
 
 @dataclass
 class WidthRow:

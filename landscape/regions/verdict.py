@@ -44,7 +44,8 @@ from ..network.nearby import SUBJECT_NEARBY, certify_nearby
 from ..network.pointwise import NetworkVerdict, check_network
 from ..network.polish import certify_network
 from ..results.status import CertificateKind, Verdict
-from .landscape import Landscape, _tol
+from .cache import certified_tol
+from .landscape import Landscape
 
 __all__ = ["check", "region_verdict", "RADIUS_LIMIT", "SUBJECT_REGION"]
 
@@ -154,12 +155,12 @@ def region_verdict(ds, lam, a, W, prog=None, land=None):
     Ls = land.L_star(m)
     base = {"support": sorted(set(cones)), "V_lower": sc.lower, "V_upper": sc.upper,
             "L_star_lower": Ls.lower, "L_star_upper": Ls.upper}
-    if sc.klass == "global" and value - Ls.lower <= _tol(Ls.upper):
+    if sc.klass == "global" and value - Ls.lower <= certified_tol(Ls.upper):
         return NetworkVerdict(Verdict.GLOBAL_MINIMUM, float(value), value,
                               {"type": CertificateKind.REGION_GLOBAL, **base},
                               f"the loss is within the certified tolerance of L*_{m} "
                               f"(region certificate; the pointwise exact test could not decide)")
-    if sc.klass == "spurious" and value - sc.lower <= _tol(sc.upper):
+    if sc.klass == "spurious" and value - sc.lower <= certified_tol(sc.upper):
         return NetworkVerdict(Verdict.SPURIOUS_LOCAL_MINIMUM, float(value), value,
                               {"type": CertificateKind.REGION_INTERIOR_MINIMUM, **base,
                                "interior": sc.certificate.get("interior")},

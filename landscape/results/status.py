@@ -76,6 +76,7 @@ class CertificateKind(StrEnum):
     REGION_GLOBAL = "region_global"
     REGION_OPTIMUM_IS_GLOBAL = "region_optimum_is_global"
     EXACT_DUAL = "exact_dual"
+    VALIDATED_CRITICAL_POINT = "validated_critical_point"  # interval Newton, docs/theory.md section 9
     # a point is not a local minimum: each carries its descent direction
     KKT_VIOLATION = "kkt_violation"
     ZERO_NEURON_CAN_GROW = "zero_neuron_can_grow"
