@@ -35,9 +35,10 @@ LAM = "1/100"
 
 
 def orthogonal_dataset(n):
-    """X = I_n, labels alternating +1, -1 (both signs present for n >= 2)."""
+    """X = I_n, labels +1 but the last, -1: the worst case of the law, since the positive
+    neuron's group is then a 2^-n share of the cones (|S+| = n - 1)."""
     X = [[int(i == j) for j in range(n)] for i in range(n)]
-    y = [1 if i % 2 == 0 else -1 for i in range(n)]
+    y = [1] * (n - 1) + [-1]
     return Dataset.from_arrays(X, y, name=f"orthogonal_n{n}")
 
 
@@ -87,7 +88,8 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     base = os.path.join(args.out, "width_law_necessity")
     lines = ["## Necessity on orthogonal data (Boursier et al. 2025)\n",
-             "X = I_n, labels alternating in sign, lam = 1/100, uniform measure over signed cones.",
+             "X = I_n, labels (1, ..., 1, -1), lam = 1/100, uniform measure over signed cones: the positive",
+             "neuron can be carried by 2^(n - |S+|) = 2 of the K = 2^(n+1) cones, so m* grows like 2^n log(1/eps).",
              "m* = smallest m with P_global(m) >= 1 - eps, certified by `Landscape.smallest_width`;",
              "the closed form is computed from first principles in the script; '-' = not certified",
              "(the library answers None rather than a width it cannot prove).\n",
