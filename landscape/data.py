@@ -6,7 +6,7 @@ dyadic rational), decimal text such as ``"0.1"`` parses to ``1/10`` and ``"3/7"`
 ``3/7``.  Float copies are derived for solvers; the exact copy is what certificates use.
 
 With ``bias=True`` every row gets a trailing 1 (:meth:`Dataset.features_exact`), so the
-arrangement and the convex programmes run with ``d + 1`` columns (MATH.md section 1).
+arrangement and the convex programmes run with ``d + 1`` columns (docs/theory.md, section 1).
 
 Examples
 --------
@@ -673,7 +673,7 @@ def gen_hypercube(n=None, d=2, seed=0, bias=True):
 
 
 def gen_theorem2(n=None, d=3, seed=0, bias=False):
-    """The dataset of Boursier et al. (2025), Theorem 2 (MATH.md section 6), n = d >= 3.
+    """The dataset of Boursier et al. (2025), Theorem 2 (docs/theory.md, section 6), n = d >= 3.
 
     ``sqrt(17)/9`` in the rows ``i >= 4`` is irrational; it is replaced by the nearest
     rational with denominator at most 10^9, so those rows have norm 1 to within 1e-17.

@@ -6,7 +6,7 @@ Part A (collapse to rank 1): a single teacher neuron, inputs positively correlat
 active positive neurons are nearly parallel: their largest pairwise angle shrinks linearly
 with the init scale alpha (slope ~1 in log-log), and W is numerically of rank 1.
 
-Part B (Theorem 8, the M > 0 family, b = 11; MATH.md section 6): the GD limit has rank 1
+Part B (Theorem 8, the M > 0 family, b = 11; docs/theory.md, section 6): the GD limit has rank 1
 and ``|theta|^2 = 2`` (every rank-1 interpolator has |theta|^2 = 2), while the certified
 min-norm interpolator (:func:`landscape.convex.program.min_norm_interpolator`) has rank 2 and a
 smaller norm, about 1.99938 (relative gap 3e-4, resolved by the certified bounds).

@@ -3,7 +3,7 @@ Boursier et al. 2026).  GD from small initialisation without weight decay (lam =
 exactly orthonormal inputs (d = n) converges to an interpolator; we compare its ``|theta|^2``
 with the minimum-norm interpolator's as n grows.
 
-For orthonormal rows the min-norm interpolator is known in closed form (MATH.md section 6,
+For orthonormal rows the min-norm interpolator is known in closed form (docs/theory.md, section 6,
 lam -> 0): one positive neuron ``u+ = sum_{y_i > 0} y_i x_i`` and one negative neuron, so
 ``min |theta|^2 = 2 (|y_+| + |y_-|)``, which grows like sqrt(n) for labels uniform in
 [-1, 1].  For n <= 6 it is also certified with :func:`landscape.convex.program.min_norm_interpolator`.

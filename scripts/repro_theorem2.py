@@ -1,5 +1,5 @@
 """Reproduction: Theorem 2 of Boursier, Bowditch, Englert & Lazic (2025) -- small versus
-large initialisation on the Theorem-2 dataset (MATH.md section 6), d = 3 and 4, width 100.
+large initialisation on the Theorem-2 dataset (docs/theory.md, section 6), d = 3 and 4, width 100.
 
 For every (d, alpha, seed) a full-batch GD run from ``w_j ~ N(0, alpha^2 I)``,
 ``a_j = +-|w_j|`` is classified with :func:`landscape.dynamics.classify_endpoint` (exact

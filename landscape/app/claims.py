@@ -278,7 +278,7 @@ def _claim_pilanci_ergen():
 
 
 def _orthogonal_closed_form(ds, lam):
-    """MATH.md section 6: V* for orthonormal rows (float, from the closed form)."""
+    """docs/theory.md, section 6: V* for orthonormal rows (float, from the closed form)."""
     n = ds.n
     lam = float(lam)
     total = 0.0
@@ -291,7 +291,7 @@ def _orthogonal_closed_form(ds, lam):
     return total
 
 
-@claim("orthogonal-closed-form", "Boursier et al. (2025), orthogonal data; MATH.md section 6",
+@claim("orthogonal-closed-form", "Boursier et al. (2025), orthogonal data; docs/theory.md, section 6",
        "orthonormal n=3, d=4, seeds 0-2, lam=1/20",
        requires=("landscape.convex.program:RegionProgram",))
 def _claim_orthogonal():
@@ -323,7 +323,7 @@ def _claim_chistikov():
 
     it = min_norm_interpolator(generate("chistikov", b=11))
     # Rank-1 interpolators have |theta|^2 = 2; the theorem's point is that the minimum-norm
-    # interpolator does better, hence has rank >= 2.  (MATH.md exhibits a rank-2 one at
+    # interpolator does better, hence has rank >= 2.  (Chistikov et al. exhibit a rank-2 one at
     # about 1.99938; the certified optimum may be lower still.)
     ok = bool(it.certified and it.upper < 2 and it.rank >= 2)
     return Outcome("min-norm |theta|^2 < 2 = every rank-1 interpolator, so rank >= 2",
