@@ -450,7 +450,7 @@ def _analyse_flags(text):
 def _cmd_analyse(args):
     from .errors import TooLargeError
     from .regions.landscape import analyse
-    from .regions.render import row_line, summary_files, summary_obj, table_footer, table_header
+    from .app.summary import row_line, summary_files, summary_obj, table_footer, table_header
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")

@@ -22,7 +22,7 @@ import numpy as np
 from landscape.data import generate
 from landscape.geometry.measures import sample_supports
 from landscape.regions.landscape import Landscape
-from landscape.regions.render import worst_uncertified
+from landscape.app.summary import worst_uncertified
 from landscape.results.proportion import SampledProportion
 
 WIDTHS = [10, 20, 40, 80, 160, 320, 640]

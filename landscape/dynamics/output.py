@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..data import parse_lam
+from ..data import atomic_write, parse_lam
 from ..errors import InputError
 from ..results.serialize import dumps
 from ..results.status import Verdict
@@ -93,9 +93,9 @@ def result_json_obj(run, verdict=None, arr=None) -> dict:
 def write_run(run, out_dir, verdict=None, arr=None) -> None:
     """Write ``trajectory.csv``, ``cell_changes.csv`` and ``result.json`` into ``out_dir``."""
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "trajectory.csv"), "w", encoding="utf-8") as fh:
-        fh.write(run.to_csv())
-    with open(os.path.join(out_dir, "cell_changes.csv"), "w", encoding="utf-8") as fh:
+    atomic_write(os.path.join(out_dir, "trajectory.csv"), run.to_csv())
+
+    def changes(fh):
         fh.write("step,neuron,old,new\n")
         ch = run.changes
         labels = np.array(ch.cones.labels(), dtype=object)
@@ -103,10 +103,9 @@ def write_run(run, out_dir, verdict=None, arr=None) -> None:
             cols = [ch.step.astype(str).astype(object), ch.neuron.astype(str).astype(object),
                     labels[ch.old], labels[ch.new]]
             fh.write("\n".join(",".join(r) for r in zip(*cols)) + "\n")
-    tmp = os.path.join(out_dir, "result.json.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(dumps(result_json_obj(run, verdict, arr)) + "\n")
-    os.replace(tmp, os.path.join(out_dir, "result.json"))
+
+    atomic_write(os.path.join(out_dir, "cell_changes.csv"), changes)
+    atomic_write(os.path.join(out_dir, "result.json"), dumps(result_json_obj(run, verdict, arr)) + "\n")
 
 
 def plot_run(run, out_dir, ds, verdict=None, optimum_W=None) -> list:

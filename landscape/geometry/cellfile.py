@@ -51,6 +51,7 @@ import os
 
 import numpy as np
 
+from ..data import atomic_write
 from ..errors import InputError
 
 __all__ = ["cells_json", "cells_csv", "write_cells_npz", "load_cells", "pattern_strings"]
@@ -163,10 +164,7 @@ def write_cells_npz(arr, path, adjacency=False) -> None:
                    patterns=packed, witnesses=_smallest_int(arr.witness_matrix))
     if adjacency:
         content["adjacency"] = arr.adjacent_pairs()
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **content)
-    os.replace(tmp, path)
+    atomic_write(path, lambda fh: np.savez(fh, **content), binary=True)
 
 
 def load_cells(path):

@@ -88,6 +88,7 @@ from fractions import Fraction
 import networkx as nx
 import numpy as np
 
+from ..data import atomic_write
 from ..errors import InputError, TooLargeError
 
 __all__ = [
@@ -670,13 +671,10 @@ def write_graph(g, path, fmt="graphml"):
     else:
         G = g
     if fmt == "graphml":
-        nx.write_graphml(G, path)
+        atomic_write(path, lambda fh: nx.write_graphml(G, fh), binary=True)
     elif fmt == "json":
         data = nx.node_link_data(G, edges="links")
-        tmp = path + ".tmp"
-        with open(tmp, "w") as fh:
-            json.dump(data, fh, indent=1)
-        os.replace(tmp, path)
+        atomic_write(path, lambda fh: json.dump(data, fh, indent=1))
     else:
         raise InputError(f"unknown graph format {fmt!r}; use graphml or json")
     return path

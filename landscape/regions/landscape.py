@@ -14,7 +14,6 @@ A *region* of the width-``m`` parameter space picks a signed cone for every neur
 * :mod:`~landscape.regions.proportions` -- exact ``P_global``, ``P_spurious``, ``P_bad``
   and the authors' stationarity count;
 * :mod:`~landscape.regions.sampling` -- sampled proportions with Wilson intervals;
-* :mod:`~landscape.regions.render` -- the text table and the summary files.
 
 :meth:`Landscape.row` gives one :class:`WidthRow`; :func:`analyse` computes the rows of
 several widths one by one (each row is reported as it finishes, a width too large for the

@@ -1,8 +1,8 @@
 r"""Rendering of :func:`~landscape.regions.landscape.analyse` results: text table, summary files.
 
-This is presentation, not mathematics; it belongs in the app layer and lives here only
-until it moves there.  Every proportion is written by the one renderer
-:func:`~landscape.results.proportion.render_proportion`.
+Every proportion is written by the one renderer
+:func:`~landscape.results.proportion.render_proportion`; files are written atomically
+(:func:`~landscape.data.atomic_write`).
 
 The table has fixed column widths, so rows can be printed one by one as their widths
 finish (:func:`table_header`, :func:`row_line`) and the footer (:func:`table_footer`) at
@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import os
 
+from ..data import atomic_write
 from ..results.proportion import SampledProportion, render_proportion
 from ..results.serialize import dumps
 
@@ -99,13 +100,6 @@ def summary_obj(result):
     return out
 
 
-def _write_atomic(path, write):
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        write(fh)
-    os.replace(tmp, path)
-
-
 _PROPS = ("P_global", "P_spurious", "P_bad", "P_stationary")
 
 
@@ -127,7 +121,7 @@ def summary_files(result, out_dir):
     """Write ``summary.json`` and ``summary.csv`` into ``out_dir`` (created if needed)."""
     os.makedirs(out_dir, exist_ok=True)
     text = dumps(summary_obj(result))
-    _write_atomic(os.path.join(out_dir, "summary.json"), lambda fh: fh.write(text + "\n"))
+    atomic_write(os.path.join(out_dir, "summary.json"), text + "\n")
     cols = ["m", "K", "L_star", "L_star_lower", "L_star_upper", "P_global", "P_spurious", "P_bad",
             "P_stationary_authors", "uncertified_global", "uncertified_spurious", "uncertified_bad",
             "method", "seconds"]
@@ -140,4 +134,4 @@ def summary_files(result, out_dir):
         for r in result["rows"]:
             w.writerow(_csv_row(r))
 
-    _write_atomic(os.path.join(out_dir, "summary.csv"), write)
+    atomic_write(os.path.join(out_dir, "summary.csv"), write)
