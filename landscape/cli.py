@@ -95,7 +95,7 @@ def emit(text: str, out: str | None) -> None:
 
 
 def _add_cells(sub):
-    from .geometry.arrangement import DEFAULT_MAX_CELLS
+    from .errors import DEFAULT_MAX_CELLS
 
     p = sub.add_parser("cells", help="enumerate the cells (activation patterns) of the data's arrangement")
     add_data_argument(p)
@@ -414,7 +414,7 @@ def _width_list(text):
 
 
 def _add_analyse(sub):
-    from .regions.landscape import DEFAULT_MAX_SUPPORTS
+    from .errors import DEFAULT_MAX_SUPPORTS
 
     p = sub.add_parser("analyse", help="classify the regions of the width-m landscape and their proportions")
     add_data_argument(p)
@@ -503,7 +503,7 @@ def _cmd_analyse(args):
 
 
 def _add_counterexample(sub):
-    from .regions.landscape import DEFAULT_MAX_SUPPORTS
+    from .errors import DEFAULT_MAX_SUPPORTS
 
     p = sub.add_parser("counterexample", help="search for a certified spurious local minimum of width m")
     add_data_argument(p)
@@ -531,7 +531,7 @@ def _cmd_counterexample(args):
 
 
 def _add_graph(sub):
-    from .graph.adjacency import DEFAULT_MAX_NODES
+    from .errors import DEFAULT_MAX_NODES
 
     p = sub.add_parser("graph", help="cell graph and region graph of width m: benignity, basins, exports")
     add_data_argument(p)

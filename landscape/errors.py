@@ -23,6 +23,13 @@ Examples
 __all__ = ["InputError", "TooLargeError"]
 
 
+#: default size limits, defined once (light to import: the CLI shows them in its help);
+#: each is a keyword argument of the function that enforces it
+DEFAULT_MAX_CELLS = 2_000_000  # cells of an arrangement (geometry.enumerate_cells)
+DEFAULT_MAX_SUPPORTS = 30_000  # certified solves of one analysis (regions.Landscape)
+DEFAULT_MAX_NODES = 5_000  # supports of a region graph (graph.region_graph)
+
+
 class InputError(ValueError):
     """Malformed or inadmissible input: the message names the problem in one line."""
 

@@ -73,7 +73,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import InputError, TooLargeError
+from ..errors import DEFAULT_MAX_CELLS, InputError, TooLargeError
 
 __all__ = [
     "DEFAULT_MAX_CELLS",
@@ -87,7 +87,6 @@ __all__ = [
     "zaslavsky_count",
 ]
 
-DEFAULT_MAX_CELLS = 2_000_000
 _U = 2.0**-53  # unit roundoff of IEEE double
 _TINY = 2.0**-1000  # absolute slack covering underflow in the error bounds
 _CHUNK_ENTRIES = 2**21  # subsets x classes processed per vectorised chunk

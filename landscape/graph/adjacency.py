@@ -89,7 +89,7 @@ import networkx as nx
 import numpy as np
 
 from ..data import atomic_write
-from ..errors import InputError, TooLargeError
+from ..errors import DEFAULT_MAX_NODES, InputError, TooLargeError
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -110,7 +110,6 @@ __all__ = [
     "graph_command",
 ]
 
-DEFAULT_MAX_NODES = 5_000
 CLASS_COLOURS = {
     "global": "#2e7d32",
     "spurious": "#c62828",

@@ -49,7 +49,7 @@ from fractions import Fraction
 
 from ..convex.program import RegionProgram
 from ..data import parse_lam
-from ..errors import InputError, TooLargeError
+from ..errors import DEFAULT_MAX_SUPPORTS, InputError, TooLargeError
 from ..geometry.measures import gaussian_measure, uniform_measure
 from ..results.proportion import render_proportion
 from .cache import SolveCache
@@ -61,7 +61,6 @@ from .width import width_optimum
 
 __all__ = ["Landscape", "SupportClass", "WidthRow", "analyse", "DEFAULT_MAX_SUPPORTS"]
 
-DEFAULT_MAX_SUPPORTS = 30_000
 
 @dataclass
 class WidthRow:

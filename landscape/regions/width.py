@@ -41,6 +41,7 @@ import math
 import numpy as np
 
 from ..convex.program import WidthOptimum
+from ..errors import DEFAULT_MAX_SUPPORTS
 from ..exact.arithmetic import gap_ok
 from .cache import USABLE, SolveCache, certified_tol
 from .dual import dual_point
@@ -51,7 +52,7 @@ __all__ = ["width_optimum", "greedy_incumbent", "EXHAUSTIVE_LIMIT"]
 EXHAUSTIVE_LIMIT = 256
 
 
-def width_optimum(cache: SolveCache, m, glob, groups=None, max_supports=30_000,
+def width_optimum(cache: SolveCache, m, glob, groups=None, max_supports=DEFAULT_MAX_SUPPORTS,
                   exhaustive_limit=EXHAUSTIVE_LIMIT) -> WidthOptimum:
     """``L*_m`` with proven bounds and the method that proved it (see the module doc).
 
