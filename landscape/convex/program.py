@@ -82,11 +82,10 @@ class RegionProgram(ConeStructure):
     ----------
     gap_scale : Fraction
         ``min(1, |y|^2 / n)``, the loss of the zero network capped at 1: the scale of
-        :func:`~landscape.exact.arithmetic.gap_ok` for every certificate of this programme,
-        and of the tolerance within which two certified values count as equal.  Labels of
-        order one or larger keep the absolute tolerance ``1e-9`` for values below 1 (the
-        loss of the zero network can be far above ``V*``, and a tolerance relative to it
-        would call distinct values equal); tiny labels make it relative to their own size.
+        :func:`~landscape.exact.arithmetic.gap_ok` for every certificate of this programme.
+        Labels of order one or larger keep the absolute tolerance ``1e-9`` for values below
+        1 (the loss of the zero network can be far above ``V*``, and a tolerance relative to
+        it would certify wide brackets); tiny labels make it relative to their own size.
 
     Examples
     --------
