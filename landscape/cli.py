@@ -43,6 +43,16 @@ def _positive_int(text):
     return value
 
 
+def _nonnegative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
 def _rational(text):
     """argparse type: an exact rational from decimal or p/q text."""
     from .data import parse_rational
@@ -62,6 +72,55 @@ def add_data_argument(p):
 
 def add_out_argument(p):
     p.add_argument("--out", metavar="FILE", help="write the result here instead of stdout")
+
+
+def add_progress_argument(p):
+    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="progress bar on stderr (auto: when stderr is a terminal)")
+
+
+class _ProgressBars:
+    """tqdm bars on stderr for one command, each made on its first tick and shown only
+    after a second (so quick runs print nothing); closed when the ``with`` block ends.
+
+    ``callback(desc, unit)`` returns ``tick(n=1)`` for a library's progress hook, or None
+    when bars are off (``--progress never``, or ``auto`` and stderr is not a terminal).
+    """
+
+    def __init__(self, args):
+        mode = getattr(args, "progress", "auto")
+        self.show = mode == "always" or (mode == "auto" and sys.stderr.isatty())
+        self.bars = {}
+
+    def bar(self, desc, unit, total=None):
+        if desc not in self.bars:
+            from tqdm import tqdm
+
+            self.bars[desc] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
+                                   leave=False, delay=1.0)
+        return self.bars[desc]
+
+    def callback(self, desc, unit, total=None):
+        if not self.show:
+            return None
+        return lambda n=1: self.bar(desc, unit, total).update(n)
+
+    def done(self, desc):
+        """Close the bar ``desc`` (if it was made)."""
+        bar = self.bars.pop(desc, None)
+        if bar is not None:
+            bar.close()
+
+    def close(self):
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def add_format_argument(p, choices=("text", "json"), default="text"):
@@ -233,6 +292,7 @@ def _add_train(sub):
     p.add_argument("--plot", action="store_true", help="write loss.png (and directions.png for d = 2, 3) to --out")
     p.add_argument("--out", dest="out_dir", metavar="DIR",
                    help="write trajectory.csv, cell_changes.csv and result.json here")
+    add_progress_argument(p)
     p.set_defaults(handler=_cmd_train)
 
 
@@ -243,9 +303,18 @@ def _cmd_train(args):
         raise InputError(f"--width {args.width}: at most 100000 neurons")
     if args.plot and args.out_dir is None:
         raise InputError("--plot needs --out DIR")
-    return dumps(command_train(load_data(args), lam=args.lam, width=args.width, init_scale=args.init_scale,
-                               init=args.init, seed=args.seed, lr=args.lr, steps=args.steps, grad_tol=args.grad_tol,
-                               classify=not args.no_classify, plot=args.plot, out_dir=args.out_dir))
+    ds = load_data(args)
+    with _ProgressBars(args) as bars:
+        progress = None
+        if bars.show:
+            def progress(step, loss):
+                bar = bars.bar("train", "step", total=args.steps)
+                bar.update(step - bar.n)
+                bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+        return dumps(command_train(ds, lam=args.lam, width=args.width, init_scale=args.init_scale,
+                                   init=args.init, seed=args.seed, lr=args.lr, steps=args.steps,
+                                   grad_tol=args.grad_tol, classify=not args.no_classify, plot=args.plot,
+                                   out_dir=args.out_dir, progress=progress))
 
 
 # ---------------------------------------------------------------------------
@@ -383,13 +452,22 @@ def _add_interpolate(sub):
     p = sub.add_parser("interpolate", help="certified min-norm interpolator (the lam -> 0 limit)")
     add_data_argument(p)
     add_out_argument(p)
+    add_progress_argument(p)
     p.set_defaults(handler=_cmd_interpolate)
 
 
 def _cmd_interpolate(args):
     from .app.commands import interpolate
 
-    return interpolate(load_data(args))
+    ds = load_data(args)
+    with _ProgressBars(args) as bars:
+        on_stage = None
+        if bars.show:
+            def on_stage(name, index, total):
+                bar = bars.bar("interpolate", "stage", total=total)
+                bar.set_description_str(f"interpolate: {name}", refresh=False)
+                bar.update(index - bar.n)
+        return interpolate(ds, on_stage=on_stage)
 
 
 # ---------------------------------------------------------------------------
@@ -430,8 +508,7 @@ def _add_analyse(sub):
                    help=f"limit on supports solved for exact answers, and on the solves of the branch and bound "
                         f"for L*_m (default {DEFAULT_MAX_SUPPORTS:,})")
     p.add_argument("--out", dest="out_dir", metavar="DIR", help="write summary.json and summary.csv here")
-    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
-                   help="progress bar on stderr (auto: when stderr is a terminal)")
+    add_progress_argument(p)
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="table: rows printed as each width finishes; json: the summary.json object at the end")
     p.set_defaults(handler=_cmd_analyse)
@@ -455,10 +532,10 @@ def _cmd_analyse(args):
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")
     ds = load_data(args)
-    show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
     table = args.format == "table"
-    bar = {}
     started = [not table]  # json: no header and no rows until the end
+    bars = _ProgressBars(args)
+    current = {}
 
     def header():  # once, when the global optimum is known
         if not started[0]:
@@ -467,19 +544,16 @@ def _cmd_analyse(args):
 
     def on_width(m, estimate):
         header()
-        if show:
-            from tqdm import tqdm
-
-            bar["bar"] = tqdm(total=estimate or None, desc=f"width {m}", unit="solve", file=sys.stderr,
-                              dynamic_ncols=True, leave=False)
+        current["desc"] = f"width {m}"
+        if bars.show:
+            bars.bar(current["desc"], "solve", total=estimate or None)
 
     def on_solve():
-        if "bar" in bar:
-            bar["bar"].update(1)
+        if bars.show and "desc" in current:
+            bars.bar(current["desc"], "solve").update(1)
 
     def on_row(row, partial):
-        if "bar" in bar:
-            bar.pop("bar").close()
+        bars.done(current.pop("desc", None))
         header()
         if row.reason:
             row.reason = _analyse_flags(row.reason)
@@ -489,45 +563,52 @@ def _cmd_analyse(args):
             summary_files(partial, args.out_dir)
 
     try:
-        result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
-                         max_supports=args.max_supports, eps=args.eps, on_row=on_row, on_width=on_width,
-                         on_solve=on_solve)
+        with bars:
+            result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
+                             max_supports=args.max_supports, eps=args.eps, on_row=on_row, on_width=on_width,
+                             on_solve=on_solve)
     except TooLargeError as exc:
         raise InputError(_analyse_flags(str(exc))) from None
-    finally:
-        if "bar" in bar:
-            bar.pop("bar").close()
     if args.out_dir:
         summary_files(result, args.out_dir)
     return table_footer(result) if table else dumps(summary_obj(result))
 
 
 def _add_counterexample(sub):
+    from .app.commands import DEFAULT_DESCENTS
     from .errors import DEFAULT_MAX_SUPPORTS
 
     p = sub.add_parser("counterexample", help="search for a certified spurious local minimum of width m")
     add_data_argument(p)
     p.add_argument("--lam", type=_rational, required=True, help="weight decay (exact), > 0")
     p.add_argument("--width", type=_positive_int, required=True, help="network width m")
-    p.add_argument("--max-supports", type=_positive_int, default=DEFAULT_MAX_SUPPORTS)
+    p.add_argument("--max-supports", type=_positive_int, default=DEFAULT_MAX_SUPPORTS,
+                   help=f"search every support when there are at most this many (default {DEFAULT_MAX_SUPPORTS:,})")
+    p.add_argument("--samples", type=_positive_int,
+                   help="when the complete search is too large: try the supports of this many sampled regions, "
+                        "then run gradient descents and certify their endpoints")
+    p.add_argument("--descents", type=_nonnegative_int, default=None,
+                   help=f"gradient descents run after the sampled regions (default {DEFAULT_DESCENTS}; needs --samples)")
+    p.add_argument("--steps", type=_positive_int, default=20_000, help="step budget of each descent (default 20000)")
+    p.add_argument("--seed", type=int, default=0)
+    add_progress_argument(p)
     add_out_argument(p)
     p.set_defaults(handler=_cmd_counterexample)
 
 
 def _cmd_counterexample(args):
-    from .regions.counterexample import find_counterexample
+    from .app.commands import counterexample
 
     if args.lam <= 0:
         raise InputError(f"--lam must be > 0, got {args.lam}")
+    if args.descents is not None and args.samples is None:
+        raise InputError("--descents runs only in the sampled search: give --samples N too")
     ds = load_data(args)
-    network, sc = find_counterexample(ds, args.lam, args.width, max_supports=args.max_supports)
-    if network is None:
-        return dumps({"found": False, "width": args.width, "lam": args.lam,
-                      "reason": "no support of size <= min(m, n + 1) holds a certified spurious minimum "
-                                "(interior, exact rational boundary, or validated boundary)"})
-    a, W = network
-    return dumps({"found": True, "width": args.width, "lam": args.lam, "a": list(a), "W": [list(w) for w in W],
-                  "certificate": sc})
+    with _ProgressBars(args) as bars:  # an incomplete negative has "certified": false (exit status 3)
+        return dumps(counterexample(ds, args.lam, args.width, max_supports=args.max_supports, samples=args.samples,
+                                    descents=args.descents, seed=args.seed, steps=args.steps,
+                                    on_support=bars.callback("supports", "support"),
+                                    on_run=bars.callback("descents", "run")))
 
 
 def _add_graph(sub):
@@ -546,6 +627,7 @@ def _add_graph(sub):
     p.add_argument("--samples", type=_positive_int, default=None,
                    help="build only the neighbourhood of this many sampled regions")
     p.add_argument("--seed", type=int, default=0)
+    add_progress_argument(p)
     p.set_defaults(handler=_cmd_graph)
 
 
@@ -557,18 +639,10 @@ def _cmd_graph(args):
     if args.plot and not args.out_dir:
         raise InputError("--plot writes PNG files: give the directory with --out DIR")
     ds = load_data(args)
-    bar = None
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(desc=f"graph width {args.width}", unit="solve", file=sys.stderr, dynamic_ncols=True, leave=False)
-    try:
+    with _ProgressBars(args) as bars:
         return dumps(graph_command(ds, args.lam, args.width, out_dir=args.out_dir, fmt=args.format, plot=args.plot,
                                    max_nodes=args.max_nodes, samples=args.samples, seed=args.seed,
-                                   on_solve=None if bar is None else (lambda: bar.update(1))))
-    finally:
-        if bar is not None:
-            bar.close()
+                                   on_solve=bars.callback(f"graph width {args.width}", "solve")))
 
 
 # ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import inspect
 from ..errors import InputError
 
 __all__ = ["data_gen", "generator_parameters", "sweep", "table", "plot", "verify", "list_claims", "interpolate",
-           "DEFAULT_TABLE_QUERY"]
+           "counterexample", "DEFAULT_TABLE_QUERY", "DEFAULT_DESCENTS"]
 
 
 # ---------------------------------------------------------------------------
@@ -165,8 +165,92 @@ def list_claims() -> str:
     return "\n".join(f"{c.name}: {c.citation} -- {c.instance}" for c in CLAIMS.values())
 
 
-def interpolate(ds) -> dict:
-    """The certified min-norm interpolator of ``ds`` (the lam -> 0 limit), as JSON."""
+def interpolate(ds, on_stage=None) -> dict:
+    """The certified min-norm interpolator of ``ds`` (the lam -> 0 limit), as JSON;
+    ``on_stage(name, index, total)`` reports its stages (a progress display)."""
     from ..convex.program import min_norm_interpolator
 
-    return min_norm_interpolator(ds).to_json_obj()
+    return min_norm_interpolator(ds, on_stage=on_stage).to_json_obj()
+
+
+# ---------------------------------------------------------------------------
+# counterexample
+# ---------------------------------------------------------------------------
+
+#: descents run by default when the counterexample search samples
+DEFAULT_DESCENTS = 20
+
+
+def counterexample(ds, lam, width, *, max_supports=None, samples=None, descents=None, seed=0, steps=20_000,
+                   lr=0.01, on_support=None, on_run=None) -> dict:
+    """Search for a certified spurious local minimum of width ``width``, as JSON.
+
+    The complete search over supports (:func:`~landscape.regions.counterexample.find_counterexample`)
+    runs when it fits ``max_supports``.  Otherwise, with ``samples``, ``samples`` regions
+    are drawn and their supports tried, then ``descents`` gradient descents (default
+    :data:`DEFAULT_DESCENTS`) run at width ``width`` and their endpoints are certified
+    (:func:`~landscape.dynamics.search.descent_counterexample`).  The object says how the
+    search ended: ``found`` with the network and its certificate, or ``found: false`` with
+    ``complete`` (true only for the complete search) and the counts of what was tried;
+    ``certified`` is false only for the negative answer of an incomplete search.
+
+    On ``X = I_2`` with labels ``(1, -1)`` two positive neurons on ``x1`` are a spurious
+    minimum of width 2 (the negative label needs a neuron with ``a < 0``); with labels
+    ``(1, 1)`` there is none among all 36 supports:
+
+    >>> from landscape.data import Dataset
+    >>> out = counterexample(Dataset.from_arrays([[1, 0], [0, 1]], [1, -1]), "1/10", 2)
+    >>> out["found"], out["found_by"], [x > 0 for x in out["a"]]
+    (True, 'complete search', [True, True])
+    >>> same = Dataset.from_arrays([[1, 0], [0, 1]], [1, 1])
+    >>> out = counterexample(same, "1/10", 2)
+    >>> out["found"], out["complete"], out["supports_tried"]
+    (False, True, 36)
+    >>> out = counterexample(same, "1/10", 2, max_supports=5, samples=10, descents=2, steps=200)
+    >>> out["found"], out["complete"], out["descents"]["runs"]
+    (False, False, 2)
+    """
+    from ..errors import DEFAULT_MAX_SUPPORTS
+    from ..regions.counterexample import certify_support, complete_search_size, search_supports
+    from ..regions.landscape import Landscape
+
+    max_supports = DEFAULT_MAX_SUPPORTS if max_supports is None else int(max_supports)
+    land = Landscape(ds, lam, max_supports=max_supports, samples=samples, seed=seed)
+    m = int(width)
+    if m < 1:
+        raise InputError(f"width must be at least 1, got {m}")
+    supports = search_supports(land, m, max_supports, samples, seed)
+    complete = complete_search_size(land, m) <= max_supports  # search_supports' own criterion
+    head = {"width": m, "lam": land.lam}
+
+    def found(network, certificate, how):
+        a, W = network
+        return {"found": True, "certified": True, **head, "a": list(a), "W": [list(w) for w in W],
+                "certificate": certificate, "found_by": how}
+
+    tried = set()
+    for S in supports:
+        tried.add(S)
+        hit = certify_support(ds, land, S, m)
+        if on_support is not None:
+            on_support()
+        if hit is not None:
+            return found(*hit, "complete search" if complete else "sampled regions")
+    # an incomplete negative is not a certified answer: "certified": false (exit status 3)
+    out = {"found": False, "certified": complete, **head, "complete": complete, "supports_tried": len(supports)}
+    if complete:
+        out["reason"] = (f"none of the {len(supports):,} supports of size <= min(m, n + 1) holds a certified spurious "
+                         "minimum (interior, exact rational boundary, or validated boundary)")
+        return out
+    from ..dynamics.search import descent_counterexample
+
+    runs = DEFAULT_DESCENTS if descents is None else int(descents)
+    if runs > 0:
+        search = descent_counterexample(ds, land.lam, m, runs, land=land, seed=seed, lr=lr, steps=steps,
+                                        tried=tried, on_run=on_run)
+        if search.network is not None:
+            return found(search.network, search.certificate, "descent")
+        out["descents"] = search.to_json_obj()
+    out["reason"] = (f"none found in {samples:,} sampled regions ({len(supports):,} distinct supports) and {runs:,} "
+                     "descents; the search is incomplete, so this is no proof that none exists")
+    return out

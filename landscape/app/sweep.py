@@ -159,8 +159,11 @@ KINDS = {
                  requires=("landscape.regions.landscape:Landscape",),
                  description="proportions of width-m regions holding global / spurious minima (landscape.regions.landscape)"),
         TaskKind("counterexample", "landscape.app.sweep:_task_counterexample",
-                 {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "max_supports": ("pint", None)},
-                 requires=("landscape.regions.counterexample:find_counterexample",),
+                 {"lam": ("lam", REQUIRED), "m": ("pint", REQUIRED), "max_supports": ("pint", None),
+                  "samples": ("pint", None), "descents": ("uint", None), "seed": ("uint", 0),
+                  "steps": ("pint", 20000)},
+                 requires=("landscape.regions.counterexample:find_counterexample",
+                           "landscape.dynamics.search:descent_counterexample"),
                  description="search for a certified spurious local minimum of width m"),
         TaskKind("population_search", "landscape.population.search:population_search_task",
                  {"k": ("pint", REQUIRED), "n": ("pint", None), "d": ("pint", None), "runs": ("pint", 1000),
@@ -300,16 +303,11 @@ def _task_analyse(ds, lam, m, measure="uniform", samples=None, seed=0, max_suppo
     return out
 
 
-def _task_counterexample(ds, lam, m, max_supports=None):
-    from ..regions.counterexample import find_counterexample
+def _task_counterexample(ds, lam, m, max_supports=None, samples=None, descents=None, seed=0, steps=20000):
+    from .commands import counterexample
 
-    kwargs = {} if max_supports is None else {"max_supports": max_supports}
-    network, certificate = find_counterexample(ds, lam, int(m), **kwargs)
-    if network is None:
-        return {"found": False, "width": int(m), "lam": lam}
-    a, W = network
-    return {"found": True, "width": int(m), "lam": lam, "a": list(a), "W": [list(w) for w in W],
-            "certificate": certificate}
+    return counterexample(ds, lam, int(m), max_supports=max_supports, samples=samples, descents=descents, seed=seed,
+                          steps=steps)
 
 
 def _task_train(ds, lam, m, init_scale=1e-3, init="gaussian", seed=0, lr=0.01, steps=100_000, grad_tol=1e-16,

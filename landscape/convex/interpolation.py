@@ -31,23 +31,39 @@ from .dual import all_cones_dual
 from .optimum import Interpolator
 from .structure import ConeStructure
 
-__all__ = ["min_norm_interpolator"]
+__all__ = ["min_norm_interpolator", "INTERPOLATION_STAGES"]
 
 
-def min_norm_interpolator(ds, arrangement=None, max_cones=20000) -> Interpolator:
+#: the stages of :func:`min_norm_interpolator`, in order (its ``on_stage`` hook)
+INTERPOLATION_STAGES = ("cells", "candidate", "exact interpolant", "lower bound")
+
+
+def min_norm_interpolator(ds, arrangement=None, max_cones=20000, on_stage=None) -> Interpolator:
     """Certified ``min sum_c |u_c|`` subject to ``sum_c s_c D_c X u_c = y`` exactly.
 
     The minimum ``|theta|^2`` of an exact interpolating network is twice the optimum;
     ``lower``/``upper`` of the result bound that.  Raises :class:`TooLargeError` if there
-    are more than ``max_cones`` signed cones.
+    are more than ``max_cones`` signed cones.  ``on_stage(name, index, total)`` is called
+    as each of :data:`INTERPOLATION_STAGES` starts, and with ``index = total`` at the end
+    (a progress display).
     """
+    def stage(index):
+        if on_stage is not None:
+            name = INTERPOLATION_STAGES[index] if index < len(INTERPOLATION_STAGES) else "done"
+            on_stage(name, index, len(INTERPOLATION_STAGES))
+
+    stage(0)
     st = ConeStructure(ds, arrangement)
     if st.K > max_cones:
         raise TooLargeError("min-norm interpolator over all signed cones", st.K, max_cones, "max_cones")
     cones = tuple(range(st.K))
+    stage(1)
     cand = interpolation_candidate(st, cones)
+    stage(2)
     upper, uex, why = _exact_interpolant(st, cones, cand.U)
+    stage(3)
     lower = 2 * _interp_lower(st, cand.dual_point)
+    stage(4)
     if upper is None:
         uex = {}
     rank = exact_rank([uex[c] for c in uex])

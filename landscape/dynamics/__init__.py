@@ -15,7 +15,8 @@ Modules (one concept each):
 * :mod:`~landscape.dynamics.descent` -- gradient descent (:func:`train`, :func:`train_batch`);
 * :mod:`~landscape.dynamics.flow` -- gradient flow (:func:`train_flow`);
 * :mod:`~landscape.dynamics.endpoint` -- :func:`classify_endpoint`;
-* :mod:`~landscape.dynamics.output` -- result files, plots and the ``landscape train`` command.
+* :mod:`~landscape.dynamics.output` -- result files, plots and the ``landscape train`` command;
+* :mod:`~landscape.dynamics.search` -- counterexamples found by descent (:func:`descent_counterexample`).
 
 References
 ----------
@@ -32,7 +33,7 @@ Examples
 ('budget', 2000, True)
 """
 
-from . import descent, endpoint, flow, init, loss, output, record
+from . import descent, endpoint, flow, init, loss, output, record, search
 from .descent import *  # noqa: F401,F403
 from .endpoint import *  # noqa: F401,F403
 from .flow import *  # noqa: F401,F403
@@ -40,6 +41,7 @@ from .init import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .output import *  # noqa: F401,F403
 from .record import *  # noqa: F401,F403
+from .search import *  # noqa: F401,F403
 
 __all__ = (loss.__all__ + init.__all__ + record.__all__ + descent.__all__ + flow.__all__ + endpoint.__all__
-           + output.__all__)
+           + output.__all__ + search.__all__)

@@ -168,8 +168,11 @@ def plot_run(run, out_dir, ds, verdict=None, optimum_W=None) -> list:
 
 
 def command_train(ds, *, lam, width, init_scale, init="gaussian", seed=0, lr=0.01, steps=100_000,
-                  grad_tol=1e-16, classify=True, plot=False, out_dir=None) -> dict:
+                  grad_tol=1e-16, classify=True, plot=False, out_dir=None, progress=None) -> dict:
     """The ``landscape train`` command: train, write the files, classify, summarise.
+
+    ``progress(step, loss)`` is passed to :func:`~landscape.dynamics.descent.train` (called
+    at each record; a progress display).
 
     The files are written before the (possibly slow) exact classification and rewritten
     after it, so an interrupted command still leaves the trajectory on disk.  A run that
@@ -182,16 +185,17 @@ def command_train(ds, *, lam, width, init_scale, init="gaussian", seed=0, lr=0.0
         raise InputError(f"width {width}: at most 100000 neurons")
     if plot and out_dir is None:
         raise InputError("plot needs out_dir")
+    lam = parse_lam(lam)
     v_star, prog, glob = None, None, None
     if classify:
         from ..convex.program import RegionProgram
 
-        prog = RegionProgram(ds, parse_lam(lam))
+        prog = RegionProgram(ds, lam)
         glob = prog.global_optimum()
         if glob.certified:
             v_star = float((Fraction(glob.lower) + Fraction(glob.upper)) / 2)
     run = train(ds, float(lam), width, init_scale, seed=seed, lr=lr, steps=steps, grad_tol=grad_tol, init=init,
-                v_star=v_star)
+                v_star=v_star, progress=progress)
     arr = None
     if out_dir is not None:
         write_run(run, out_dir)

@@ -13,19 +13,28 @@ from fractions import Fraction
 
 from ..errors import InputError, TooLargeError
 from ..geometry.cones import cone_sign
+from ..geometry.measures import sample_supports
 from ..network.model import rational_network
 from ..network.nearby import certify_nearby
 from ..network.pointwise import check_network
-from ..results.status import CertificateKind, Verdict
+from ..results.status import CertificateKind, RegionClass, Verdict
 from .landscape import DEFAULT_MAX_SUPPORTS, Landscape
 
-__all__ = ["find_counterexample", "polish_interior"]
+__all__ = ["find_counterexample", "search_supports", "complete_search_size", "certify_support", "polish_interior"]
 
 
-def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None):
-    """Search supports of size <= m for a certified spurious local minimum of width ``m``.
+def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None, samples=None, seed=0,
+                        on_support=None):
+    """Search supports of width-``m`` regions for a certified spurious local minimum.
 
-    Two kinds of certificate are accepted:
+    Without ``samples`` every support of size ``<= min(m, n + 1)`` is tried (a complete
+    search); when that is more than ``max_supports`` supports, :class:`TooLargeError`.
+    With ``samples``, the complete search still runs when it fits; otherwise ``samples``
+    regions of width ``m`` are drawn from the landscape's cone measure and their distinct
+    supports tried (an incomplete search: "none found" then says nothing about the
+    regions not drawn).
+
+    Two kinds of certificate are accepted (:func:`certify_support`):
 
     * an *interior* spurious minimum (the region certificate of :meth:`Landscape.classify`:
       every minimiser of ``V(S)`` is strictly inside every cone, and ``V(S) > L*_m``);
@@ -41,7 +50,8 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
     the certified point to double precision, which ``check`` certifies again), or
     ``(None, None)``.  The network has exactly ``m`` neurons: a smaller support is padded
     by splitting a neuron into parallel copies, or by zero neurons in the exact boundary
-    case (where the exact test then also covers them).
+    case (where the exact test then also covers them).  ``on_support`` is called after
+    each support tried (progress display).
 
     Examples
     --------
@@ -58,22 +68,62 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
     m = int(m)
     if m < 1:
         raise InputError(f"width must be at least 1, got {m}")
-    top = min(m, land.prog.n + 1, land.K)
-    total = sum(math.comb(land.K, k) for k in range(1, top + 1))
-    if total > max_supports:
-        raise TooLargeError(f"counterexample search at width {m} (supports to solve)", total, max_supports,
-                            "max_supports")
-    for size in range(1, top + 1):
-        for S in itertools.combinations(range(land.K), size):
-            sc = land.classify(S, m)
-            if sc.klass == "spurious":
-                a, W = polish_interior(land.prog, S, land.V(S))
-                return _split_to_width(a, W, m), {"type": "region_interior_minimum", **sc.to_json_obj()}
-            if sc.bad and sc.klass == "boundary_local_min":
-                found = _boundary_minimum(ds, land, S, sc, m)
-                if found is not None:
-                    return found
+    for S in search_supports(land, m, max_supports, samples, seed):
+        found = certify_support(ds, land, S, m)
+        if on_support is not None:
+            on_support()
+        if found is not None:
+            return found
     return None, None
+
+
+def complete_search_size(land, m) -> int:
+    """Supports a complete counterexample search at width ``m`` tries: sizes ``<= min(m, n + 1)``."""
+    top = min(int(m), land.prog.n + 1, land.K)
+    return sum(math.comb(land.K, k) for k in range(1, top + 1))
+
+
+def search_supports(land, m, max_supports=DEFAULT_MAX_SUPPORTS, samples=None, seed=0) -> list:
+    """The supports a counterexample search at width ``m`` tries, in order.
+
+    Every support of size ``<= min(m, n + 1)`` when there are at most ``max_supports``;
+    otherwise, with ``samples``, the distinct supports of ``samples`` regions drawn from
+    the landscape's cone measure (in order of first draw); otherwise :class:`TooLargeError`.
+
+    >>> from landscape.data import Dataset
+    >>> land = Landscape(Dataset.from_arrays([[1, 0], [0, 1]], [1, -1]), "1/10")
+    >>> len(search_supports(land, 2)) == 8 + 28  # the K = 8 signed cones, one or two at a time
+    True
+    >>> len(search_supports(land, 2, max_supports=10, samples=5, seed=0)) <= 5
+    True
+    """
+    total = complete_search_size(land, m)
+    if total <= max_supports:
+        top = min(int(m), land.prog.n + 1, land.K)
+        return [S for size in range(1, top + 1) for S in itertools.combinations(range(land.K), size)]
+    if samples is None:
+        raise TooLargeError(f"counterexample search at width {m} (supports to solve)", total, max_supports,
+                            "max_supports", alternatives=("samples",))
+    if int(samples) < 1:
+        raise InputError(f"samples must be at least 1, got {samples}")
+    return list(dict.fromkeys(tuple(sorted(S)) for S in sample_supports(land.measure, m, int(samples), seed=seed)))
+
+
+def certify_support(ds, land, S, m):
+    """``(network, certificate)`` of a certified spurious minimum of width ``m`` whose regions
+    have support ``S``, or None (no certificate: the support holds none, or it cannot be proved).
+
+    Interior minima carry the region certificate of :meth:`Landscape.classify`; boundary
+    minima need the exact or the validated route of :func:`find_counterexample`.
+    """
+    S = tuple(sorted(set(int(c) for c in S)))
+    sc = land.classify(S, m)
+    if sc.klass == RegionClass.SPURIOUS:
+        a, W = polish_interior(land.prog, S, land.V(S))
+        return _split_to_width(a, W, m), {"type": CertificateKind.REGION_INTERIOR_MINIMUM, **sc.to_json_obj()}
+    if sc.bad and sc.klass == RegionClass.BOUNDARY_LOCAL_MIN:
+        return _boundary_minimum(ds, land, S, sc, m)
+    return None
 
 
 def _boundary_minimum(ds, land, S, sc, m):
