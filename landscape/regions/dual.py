@@ -52,6 +52,9 @@ from .cache import USABLE, SolveCache, certified_tol
 __all__ = ["tightened_optimum", "dual_point", "active_cones", "tight_cones", "direction_groups", "global_upset",
            "zero_is_optimal", "MAX_UPSET_CONES"]
 
+#: a bracket this narrow (relative to 1 + |V|) is not tightened further
+TIGHT_GAP = 1e-14
+
 #: the up-set enumeration solves up to ``2^MAX_UPSET_CONES`` subsets of the active cones
 MAX_UPSET_CONES = 16
 
@@ -76,7 +79,7 @@ def _merged_directions(glob, rel=1e-6, cos_tol=1e-5):
     return {c: U[c] for c in kept}
 
 
-def tightened_optimum(prog, glob, rounds=2, digits=40, dual="all"):
+def tightened_optimum(prog, glob, rounds=3, digits=40, dual="all"):
     """The convex optimum ``glob`` re-certified from a Newton-refined point, if tighter.
 
     An interior-point optimum is certified to ``GAP_TOL`` only; its proven gap sets the
@@ -84,7 +87,8 @@ def tightened_optimum(prog, glob, rounds=2, digits=40, dual="all"):
     with ``rho ~ 1e-5`` a cone whose dual value is ``n lam (1 - 1e-4)`` cannot be excluded
     from the active cones, nor can two optimal neurons be told from one (the direction
     groups then fail to verify).  Here the significant neurons of ``glob`` are merged by
-    direction, refined by Newton's method on their KKT system in ``digits``-digit arithmetic
+    direction, refined by Newton's method on their KKT system (in float, then if needed in
+    ``digits``-digit arithmetic)
     (:func:`~landscape.convex.refine.refine_optimum`) and the refined point is certified
     afresh over all ``K`` cones (``dual="all"``).  The result is returned when its proven
     bracket is narrower (a certified bracket preferred), else ``glob``: both are proven
@@ -103,13 +107,16 @@ def tightened_optimum(prog, glob, rounds=2, digits=40, dual="all"):
     (True, True, True)
     """
     best = glob
-    for _ in range(rounds):
+    # float Newton first (cheap); it stalls where the objective's changes drop below
+    # rounding (a bracket of ~1e-9 with a tiny neuron), and mpmath with ``digits`` digits
+    # then converges fully
+    for dig in [None] + [digits] * (rounds - 1):
+        if best.upper - best.lower <= TIGHT_GAP * (1 + abs(best.upper)):
+            break
         U = _merged_directions(best)
         if not U or best.status not in USABLE:
             break
-        # float Newton stalls where the objective's changes drop below rounding (a bracket
-        # of ~1e-9 with a tiny neuron); mpmath with ``digits`` digits converges fully
-        ref = refine_optimum(prog, U, digits=digits)
+        ref = refine_optimum(prog, U, digits=dig)
         # over all K cones a bound on V* needs only the used cones; over a support S the
         # candidate keeps every cone of S (u_c = 0 where unused) so the dual check covers S
         cones = tuple(sorted(ref)) if dual == "all" else tuple(best.cones)
@@ -118,7 +125,7 @@ def tightened_optimum(prog, glob, rounds=2, digits=40, dual="all"):
                          SolverStatus.OPTIMAL, prog.solver)
         opt = prog.certify(cand, dual=dual)
         if (opt.certified, -(opt.upper - opt.lower)) <= (best.certified, -(best.upper - best.lower)):
-            break
+            continue
         opt.method = f"{glob.method}+newton"
         best = opt
     return best
@@ -186,7 +193,9 @@ def direction_groups(cache: SolveCache, glob, active, max_supports=None):
     certified solves: removing a whole group certifiably raises ``V`` above ``V*`` (so a
     support missing a group is not global), and every choice of one cone per group
     attains ``V*`` within the tolerance (so, ``V`` being monotone, a support hitting every
-    group is global).  Returns the groups (tuples of cones), ``[]`` when the zero network
+    group is global).  "Raises" means by more than the tolerance within which a support
+    counts as global (:func:`~landscape.regions.cache.certified_tol`), so that the groups
+    and :meth:`~landscape.regions.classify.Classifier.global_of` agree on every support.  Returns the groups (tuples of cones), ``[]`` when the zero network
     is optimal (every support is global), or None when the verification fails (e.g.
     several optimal supports) or would solve more than ``max_supports`` programmes.
     """
@@ -212,17 +221,22 @@ def direction_groups(cache: SolveCache, glob, active, max_supports=None):
             groups.append([c])
     if max_supports is not None and math.prod(len(G) for G in groups) + len(groups) > max_supports:
         return None
-    def raised(opt):  # V(rest) > V*, proven
-        return opt.status in USABLE and opt.lower > glob.upper
+    # "global" means V(S) = V* within certified_tol (Classifier.global_of, the up-set), so a
+    # group is needed only if dropping it raises V by more than that tolerance; a group whose
+    # loss is below it (a tiny optimal neuron) would make the two definitions disagree
+    tol = certified_tol(glob.upper)
+
+    def raised(opt):  # V(rest) > V* + tol, proven
+        return opt.status in USABLE and opt.lower > glob.upper + tol
 
     def attains(opt):  # V(choice) = V* within the certified tolerance, proven
-        return opt.status in USABLE and opt.upper - glob.lower <= certified_tol(glob.upper)
+        return opt.status in USABLE and opt.upper - glob.lower <= tol
 
     for G in groups:
         rest = [c for c in A if c not in G]
         if rest and not _holds(prog, cache.V(rest), raised):
             return None
-        if not rest and not cache.empty_value() > glob.upper:
+        if not rest and not cache.empty_value() > glob.upper + tol:
             return None
     for choice in itertools.product(*groups):
         if not _holds(prog, cache.V(choice), attains):
