@@ -25,7 +25,7 @@ For sufficiency it computes the certified m* for n = 4..10, d = 2..5 under the u
 measure (exact rationals) and the Gaussian-initialisation measure (solid angles; Monte
 Carlo above rank 3, its error stated), and plots it against min(n^d, 2^n) log(n/eps).  An
 instance whose m* cannot be certified (direction groups not verified and the up-set too
-large, or over ``--budget`` seconds) is a row with the reason, never dropped.
+large, or over ``--budget`` seconds per instance) is a row with the reason, never dropped.
 
 Usage::
 
@@ -120,7 +120,7 @@ def necessity(ns, epss, out, certify_max_n=10):
              "certified solves and the verified direction groups, whose sizes are listed);",
              "the closed form is computed from first principles in the script; '-' = not certified",
              "(the library answers None rather than a width it cannot prove).\n",
-             "| n | K | groups | eps | m* (certified) | m* (closed form) | 2^n log(1/eps) | m* / (2^n log(1/eps)) | note |",
+             "| n | K | groups | eps | m* (certified) | m* (closed form) | 2^n log(1/eps) | m* (closed form) / (2^n log(1/eps)) | note |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ratio = f"{r['m_star_closed_form'] / r['scale']:.3f}"
@@ -163,9 +163,22 @@ def _write_csv(path, rows):
     os.replace(path + ".tmp", path)
 
 
-def sufficiency_rows(n, d, measure, epss, seed=0):
-    """Certified m* of one Gaussian teacher dataset for each eps (None with the reason)."""
+class _OverBudget(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _OverBudget()
+
+
+def sufficiency_rows(n, d, measure, epss, seed=0, budget=120):
+    """Certified m* of one Gaussian teacher dataset for each eps (None with the reason);
+    an instance still running after ``budget`` seconds is stopped and reported as such."""
+    import signal
+
     t0 = time.time()
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(int(budget))
     ds = authors_teacher_dataset(n, d, seed)
     rows = [{"n": n, "d": d, "measure": measure, "eps": float(eps), "K": None, "groups": None, "m_star": None,
              "bound_K_log_g_over_eps": None, "scale": min(n**d, 2**n) * math.log(n / float(eps)), "reason": ""}
@@ -185,17 +198,24 @@ def sufficiency_rows(n, d, measure, epss, seed=0):
     except TooLargeError as exc:
         for row in rows:
             row["reason"] = str(exc)
+    except _OverBudget:
+        for row in rows:
+            if row["m_star"] is None:
+                row["reason"] = f"not certified within the time budget ({budget:g} s)"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
     for row in rows:
         row["seconds"] = round(time.time() - t0, 2)
     return rows
 
 
-def sufficiency(ns, ds_, epss, out, measures=("uniform", "gaussian")):
+def sufficiency(ns, ds_, epss, out, measures=("uniform", "gaussian"), budget=120):
     rows = []
     for measure in measures:
         for n in ns:
             for d in ds_:
-                rows += sufficiency_rows(n, d, measure, epss)
+                rows += sufficiency_rows(n, d, measure, epss, budget=budget)
                 print(rows[-len(epss):], file=sys.stderr, flush=True)
     base = os.path.join(out, "width_law_sufficiency")
     _write_csv(base + ".csv", rows)
@@ -248,6 +268,7 @@ def main(argv=None):
     ap.add_argument("--sn", default="4..10", help="range a..b of n (sufficiency)")
     ap.add_argument("--sd", default="2..5", help="range a..b of d (sufficiency)")
     ap.add_argument("--measures", default="uniform,gaussian")
+    ap.add_argument("--budget", type=float, default=120, help="seconds per sufficiency instance")
     ap.add_argument("--eps", default="1e-2,1e-3")
     ap.add_argument("--out", default="data/results")
     args = ap.parse_args(argv)
@@ -259,7 +280,8 @@ def main(argv=None):
         rows = necessity(list(_range(args.n)), epss, args.out, args.certify_max_n)
         bad = [r for r in rows if not r["agree"]]  # a certified width that differs from the closed form
     if "sufficiency" in laws:
-        sufficiency(list(_range(args.sn)), list(_range(args.sd)), epss, args.out, tuple(args.measures.split(",")))
+        sufficiency(list(_range(args.sn)), list(_range(args.sd)), epss, args.out, tuple(args.measures.split(",")),
+                    args.budget)
     if bad:
         raise SystemExit(f"{len(bad)} rows disagree with the closed form")
 

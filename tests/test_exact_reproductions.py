@@ -126,6 +126,26 @@ def test_figure1_protocol_flags_only_certified_saddles():
         assert 0 <= r["P_global_low"] <= r["P_global"] <= r["P_global_high"] <= 1
 
 
+@pytest.mark.slow
+def test_shipped_figure1_certificates_are_saddles():
+    """Re-prove, from fresh certified solves on the shipped datasets, the descent of one
+    flagged region per (n, d) in data/results/figure1_protocol_flagged.json."""
+    import json
+
+    with open(os.path.join(ROOT, "data", "results", "figure1_protocol_flagged.json")) as fh:
+        flagged = json.load(fh)
+    assert flagged and all(f["class"] == "boundary_descent" and f["descent"] for f in flagged)
+    first = {}
+    for f in flagged:
+        first.setdefault((f["n"], f["d"]), f)
+    assert len(first) >= 6
+    for (n, d), f in sorted(first.items())[:6]:
+        path = os.path.join(ROOT, "data", "results", "figure1_protocol_datasets", f"n{n}_d{d}_s{f['dataset']}.json")
+        prog = RegionProgram(load_dataset(path), LAM)
+        glob = prog.global_optimum()
+        assert claims._recheck_saddle(prog, glob, tuple(f["support"]), f["m"], f["descent"]), f
+
+
 def test_width_law_closed_form_agrees_with_the_claims_formula():
     laws = _script("width_laws")
     for n in (3, 6, 9):
@@ -133,6 +153,19 @@ def test_width_law_closed_form_agrees_with_the_claims_formula():
             assert laws.p_global_closed_form(n, n - 1, 1, m) == claims._orthogonal_p_global(n, n - 1, m)
         assert laws.smallest_width_closed_form(n, n - 1, 1, Fraction(1, 100)) == \
             claims._first_width(lambda m: claims._orthogonal_p_global(n, n - 1, m), Fraction(99, 100))
+
+
+@pytest.mark.parametrize("name,tasks", [("figure1_protocol", 40 * 8), ("width_law_necessity", 6 * 8),
+                                        ("width_law_sufficiency", 28 * 16)])
+def test_bundled_sweeps_expand_to_the_protocol(name, tasks):
+    from landscape.app.sweep import load_sweep
+
+    sw = load_sweep(os.path.join(ROOT, "data", "sweeps", f"{name}.toml"))
+    assert sw.name == name and len(sw.tasks) == tasks
+    if name == "figure1_protocol":  # the shipped files are the authors' generator's datasets
+        ds = load_dataset(os.path.join(ROOT, "data", "results", "figure1_protocol_datasets", "n6_d10_s4.json"))
+        assert ds.content_hash() == authors_teacher_dataset(6, 10, 4).content_hash()
+        assert sorted({t.params["m"] for t in sw.tasks if t.kind == "analyse"}) == [10, 20, 40, 80, 160, 320, 640]
 
 
 # -- claims ---------------------------------------------------------------------------

@@ -88,8 +88,8 @@ def tightened_optimum(prog, glob, rounds=3, digits=40, dual="all"):
     from the active cones, nor can two optimal neurons be told from one (the direction
     groups then fail to verify).  Here the significant neurons of ``glob`` are merged by
     direction, refined by Newton's method on their KKT system (in float, then if needed in
-    ``digits``-digit arithmetic)
-    (:func:`~landscape.convex.refine.refine_optimum`) and the refined point is certified
+    ``digits``-digit arithmetic; :func:`~landscape.convex.refine.refine_optimum`), and the
+    refined point is certified
     afresh over all ``K`` cones (``dual="all"``).  The result is returned when its proven
     bracket is narrower (a certified bracket preferred), else ``glob``: both are proven
     brackets of the same ``V*``, so no exact answer changes, more of them get decided.
@@ -195,9 +195,12 @@ def direction_groups(cache: SolveCache, glob, active, max_supports=None):
     attains ``V*`` within the tolerance (so, ``V`` being monotone, a support hitting every
     group is global).  "Raises" means by more than the tolerance within which a support
     counts as global (:func:`~landscape.regions.cache.certified_tol`), so that the groups
-    and :meth:`~landscape.regions.classify.Classifier.global_of` agree on every support.  Returns the groups (tuples of cones), ``[]`` when the zero network
-    is optimal (every support is global), or None when the verification fails (e.g.
-    several optimal supports) or would solve more than ``max_supports`` programmes.
+    and :meth:`~landscape.regions.classify.Classifier.global_of` agree on the active
+    cones.  A comparison a solve leaves open is retried on its :func:`tightened_optimum`
+    certificate.  Returns the groups (tuples of cones), ``[]`` when the zero network is
+    optimal (every support is global), or None when the verification fails (e.g. several
+    optimal supports, or a group whose removal raises ``V`` by less than the tolerance) or
+    would solve more than ``max_supports`` programmes.
     """
     if zero_is_optimal(cache, glob):
         return []
@@ -254,7 +257,8 @@ def global_upset(cache: SolveCache, glob, active):
     """Minimal subsets ``B`` of the active cones with ``V(B) = V*`` (certified).
 
     Returns ``(minimal, undecided)``: the minimal global subsets, and subsets whose
-    comparison with ``V*`` could not be certified either way.  When the zero network is
+    comparison with ``V*`` could not be certified either way (a comparison left open by
+    the solve is retried on its :func:`tightened_optimum` certificate).  When the zero network is
     optimal the empty subset is the one minimal subset.
     """
     if zero_is_optimal(cache, glob):
@@ -269,9 +273,17 @@ def global_upset(cache: SolveCache, glob, active):
             if any(set(M) <= set(B) for M in minimal):
                 continue
             opt = cache.V(B)  # decided from proven bounds alone (V(B) >= V*)
-            usable = opt.status in USABLE
-            if usable and opt.upper - glob.lower <= certified_tol(glob.upper):
+
+            def attains(o):
+                return o.status in USABLE and o.upper - glob.lower <= certified_tol(glob.upper)
+
+            def above(o):
+                return o.status in USABLE and o.lower > glob.upper
+
+            if not (attains(opt) or above(opt)) and opt.status in USABLE:
+                opt = tightened_optimum(cache.prog, opt, dual="cones")  # a narrower proven bracket
+            if attains(opt):
                 minimal.append(B)
-            elif not (usable and opt.lower > glob.upper):
+            elif not above(opt):
                 undecided.append(B)
     return minimal, undecided
