@@ -185,9 +185,10 @@ def sufficiency_rows(n, d, measure, epss, seed=0, budget=120):
             for eps in epss]
     try:
         land = Landscape(ds, LAM, measure=measure)
+        for row in rows:
+            row["K"] = land.K
         groups = land.direction_groups()
         for row, eps in zip(rows, epss):
-            row["K"] = land.K
             row["groups"] = None if groups is None else len(groups)
             row["m_star"] = land.smallest_width(eps)
             if groups:
