@@ -365,6 +365,26 @@ def _cmd_plot(args):
 
 
 # ---------------------------------------------------------------------------
+# landscape report  (landscape/app/report.py)
+# ---------------------------------------------------------------------------
+
+def _add_report(sub):
+    p = sub.add_parser("report", help="one self-contained HTML file with every table and figure of a store")
+    p.add_argument("db", metavar="STORE", help="results store written by `landscape sweep`")
+    p.add_argument("--out", metavar="FILE", required=True, help="the HTML file to write")
+    p.add_argument("--results", metavar="DIR", help="also include the Markdown tables and PNG figures of DIR "
+                                                    "(e.g. data/results)")
+    p.add_argument("--title", default="landscape report")
+    p.set_defaults(handler=_cmd_report)
+
+
+def _cmd_report(args):
+    from .app.report import write_report
+
+    return write_report(args.db, args.out, results=args.results, title=args.title)
+
+
+# ---------------------------------------------------------------------------
 # landscape verify  (landscape/claims.py)
 # ---------------------------------------------------------------------------
 
@@ -657,10 +677,10 @@ def _add_population(sub):
 
 _COMMANDS = [_add_data, _add_cells, _add_optimum, _add_check, _add_interpolate, _add_analyse,
              _add_counterexample, _add_graph, _add_train, _add_population, _add_sweep, _add_table, _add_plot,
-             _add_verify]
+             _add_report, _add_verify]
 
 #: commands whose --out is the product itself (not where the printed result goes)
-_OUT_IS_PRODUCT = {"data", "plot"}
+_OUT_IS_PRODUCT = {"data", "plot", "report"}
 
 #: commands that accept lam = 0 (none today; lam = 0 is `landscape interpolate`)
 _LAM_ZERO_ALLOWED: set = set()

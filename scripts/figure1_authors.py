@@ -1,6 +1,9 @@
 """Figure 1 of Boursier, Bowditch, Englert & Lazic (2025), run as their scripts run it, with the
 authors' bad-minimum test beside our certified region classes.
 
+Superseded by ``scripts/figure1_protocol.py`` (all of d in {3, 5, 8, 10}, a time budget per
+dataset, exact P_spurious / P_bad where feasible); kept for data/results/figure1_authors_partial.txt.
+
 Protocol (their ``create_datasets.sh``, ``prop_optimum.sh``, ``get_prop_optimal.sh``;
 docs/theory.md, section 6): 5 datasets per (n, d), Gaussian X, labels from a ReLU teacher
 of width 10 with N(0, 1) first-layer and output weights, lam = 0.01, m in
@@ -33,24 +36,17 @@ import time
 
 import numpy as np
 
-from landscape.data import Dataset
 from landscape.geometry.cones import cone_sign
 from landscape.geometry.measures import sample_supports
-from landscape.network.authors import AUTHORS_TOLERANCES, authors_test
+from landscape.network.authors import AUTHORS_TOLERANCES, authors_teacher_dataset, authors_test
 from landscape.regions import Landscape
 
 LAM = "1/100"
 
 
 def teacher_dataset(n, d, seed, width=10):
-    """Gaussian X and labels of a random ReLU teacher of ``width`` neurons, as the authors
-    draw them (first-layer and output weights N(0, 1))."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    Wt = rng.standard_normal((width, d))
-    at = rng.standard_normal(width)
-    y = np.maximum(X @ Wt.T, 0) @ at
-    return Dataset.from_arrays(X, y, name=f"teacher_n{n}_d{d}_s{seed}")
+    """The authors' data (:func:`landscape.network.authors.authors_teacher_dataset`)."""
+    return authors_teacher_dataset(n, d, seed, width)
 
 
 def run_dataset(n, d, seed, widths, samples, log):

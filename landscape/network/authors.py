@@ -56,7 +56,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import lsq_linear
 
-__all__ = ["AuthorsTest", "authors_minimal_network", "authors_test", "AUTHORS_TOLERANCES"]
+__all__ = ["AuthorsTest", "authors_minimal_network", "authors_test", "authors_teacher_dataset",
+           "AUTHORS_TOLERANCES"]
 
 #: the tolerances of the authors' scripts (``get_prop_optimal.sh``)
 AUTHORS_TOLERANCES = {"eps": 1e-7, "relu_tol": 5e-5, "deriv_tol": 5e-5, "convert_tol": 5e-5}
@@ -175,3 +176,26 @@ def _relaxed_gradient(X, weight, z, decay, relu_tol):
         return base
     sol = lsq_linear(A, -base, bounds=(0.0, 1.0), method="bvls")
     return base + A @ sol.x
+
+
+def authors_teacher_dataset(n, d, seed, width=10):
+    """A dataset of the authors' Figure 1: Gaussian ``X`` labelled by a random ReLU teacher.
+
+    As in their ``utils.create_data(label_type="teacher")``: ``X`` is ``n x d`` standard
+    Gaussian, the teacher has ``width`` neurons with ``N(0, 1)`` input *and output* weights
+    (the library's ``relu-teacher`` generator uses output weights ``+-1/sqrt(width)``
+    instead), ``y = sum_k alpha_k relu(w_k . x)``.  The floats are drawn from
+    ``numpy.random.default_rng(seed)`` and kept exactly (binary64 values are rationals).
+
+    >>> ds = authors_teacher_dataset(4, 3, seed=0)
+    >>> ds.n, ds.d, ds.name
+    (4, 3, 'boursier_teacher_n4_d3_s0')
+    """
+    from ..data import Dataset
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    W = rng.standard_normal((width, d))
+    alpha = rng.standard_normal(width)
+    y = np.maximum(X @ W.T, 0.0) @ alpha
+    return Dataset.from_arrays(X, y, name=f"boursier_teacher_n{n}_d{d}_s{seed}")

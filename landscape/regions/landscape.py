@@ -54,7 +54,7 @@ from ..geometry.measures import gaussian_measure, uniform_measure
 from ..results.proportion import render_proportion
 from .cache import SolveCache
 from .classify import Classifier, SupportClass
-from .dual import active_cones, direction_groups, global_upset
+from .dual import active_cones, direction_groups, global_upset, tightened_optimum
 from .proportions import Proportions
 from .sampling import sample_width
 from .width import width_optimum
@@ -149,7 +149,7 @@ class Landscape:
         self.max_supports = max_supports
         self.force_sampling = force_sampling
         self.cache = SolveCache(self.prog, on_solve)
-        self.glob = self.prog.global_optimum()
+        self.glob = tightened_optimum(self.prog, self.prog.global_optimum())
         self.classifier = Classifier(self.cache, self.L_star)
         self.proportions = Proportions(self)
         self._width = {}
