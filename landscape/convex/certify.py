@@ -9,6 +9,12 @@
   (the solver's own, else NNLS ones, else exact least squares) and a rational scale ``t``
   with ``t^2 |s_c X^T D_c r + G_c^T mu_c|^2 <= (n lam)^2`` for every cone give
   ``V(S) >= (2/n) t r.y - (1/n) t^2 |r|^2`` (weak duality, :func:`dual_bound`).
+* **Extension.**  A certified optimum of ``T`` is one of ``S`` (``T`` a subset of ``S``)
+  when its dual point also satisfies the added cones' conditions
+  (:func:`extend_certificate`): no solve.
+
+All exact work is in integers over common denominators (flint products for every cone at
+once); Fractions appear only in the results.
 
 Everything is passed explicitly: :func:`certify_candidate` takes the
 :class:`~landscape.convex.backends.Candidate` (point, status, multipliers) as an argument.

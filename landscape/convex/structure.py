@@ -55,6 +55,10 @@ class ConeStructure:
         sigma = float(np.linalg.norm(self.X, 2))
         #: the data's natural size of a weight vector, ``|y| / |X|_2``
         self.u_scale = float(np.linalg.norm(self.y)) / sigma if sigma > 0 else 0.0
+        rms = float(np.sqrt(np.mean(self.y ** 2))) if self.n else 0.0
+        #: the nearest power of two to ``rms(y)`` when that is far from 1 (``|log2| > 10``),
+        #: else 1: the unit in which the conic backends see the labels
+        self.label_unit = 2.0 ** round(math.log2(rms)) if rms > 0 and abs(math.log2(rms)) > 10 else 1.0
         self.patterns = np.asarray(self.arr.patterns, dtype=bool)
         self.exact = ExactData(self.arr.rows_exact, ds.y_exact)
         self.nz = ~self.exact.zero_rows
