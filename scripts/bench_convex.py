@@ -1,11 +1,13 @@
 """Benchmark the certified convex engine against baselines computed in the same run.
 
-    python scripts/bench_convex.py [--quick] [--baseline-tree DIR]
+    python scripts/bench_convex.py [--quick] [--small-only] [--rounds R] [--baseline-tree DIR]
 
-1. many small programmes (n = 8, d = 3, |S| = 8): certified solves per second with the
-   cached direct Clarabel form vs a fresh cvxpy problem per support (the authors' approach),
-   and vs the same measurement on another checkout of the package (``--baseline-tree``,
-   default ``/work/main`` if it exists: today's path), run in a subprocess in this run;
+1. many small programmes (n = 8, d = 3, |S| = 8, |S| uniform in 1..8, and through the solve
+   cache: 100 supports of 1..7 cones, each followed by itself plus one cone): certified solves
+   per second on this checkout (the new path) and on another checkout (``--baseline-tree``,
+   default ``/work/main`` if it exists: today's path), each in fresh processes, interleaved
+   in the same run, as solves/s per core (CPU time; wall time beside it) and their ratio;
+   then a fresh cvxpy problem per support (the authors' approach) for scale;
 2. global optimum n = 30, d = 3 (~1,744 cones): cone generation vs one monolithic solve
    over all cones (both certified over all K cones), and the pruned support size;
 3. global optimum n = 100, d = 3 (~19,800 cones): wall time of the certified cone generation.
@@ -22,57 +24,89 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # this checkout's package, not an installed one
 
 SETUP = """
-import time, numpy as np
+import sys, time, numpy as np
 from landscape.convex.program import RegionProgram
 from landscape.data import generate
 ds = generate("relu-teacher", n=8, d=3, seed=1)
 prog = RegionProgram(ds, "0.01")
 rng = np.random.default_rng(0)
-supports = [rng.choice(prog.K, 8, replace=False) for _ in range(300)]
+if SIZES == "grow":  # the solve cache's pattern: a support, then that support plus one cone
+    from landscape.regions.cache import SolveCache
+    cache = SolveCache(prog)
+    supports = []
+    for k in rng.integers(1, 8, 100).tolist():
+        base = rng.choice(prog.K, k, replace=False).tolist()
+        supports += [base] + [sorted(set(base) | {int(c)}) for c in rng.choice(prog.K, 2, replace=False)]
+    solve = cache.V
+else:
+    sizes = [8] * 300 if SIZES == "8" else rng.integers(1, 9, 300).tolist()
+    supports = [rng.choice(prog.K, k, replace=False) for k in sizes]
+    solve = prog.solve
 prog.solve(supports[0])
-t = time.perf_counter()
-fast = [prog.solve(S) for S in supports]
+t, c = time.perf_counter(), time.process_time()
+fast = [solve(S) for S in supports]
 t_fast = (time.perf_counter() - t) / len(supports)
+c_fast = (time.process_time() - c) / len(supports)
 """
-SMALL = SETUP + "print(t_fast, sum(o.certified for o in fast))"
+SMALL = SETUP + "print(t_fast, c_fast, sum(o.certified for o in fast))"
 
 
-def small_rate(tree=None):
-    """Seconds per certified small solve (and the certified count) in a fresh process on
-    the package at ``tree`` (default: this checkout)."""
+def small_rate(tree=None, sizes="8"):
+    """``(wall s, CPU s, certified)`` per small solve in a fresh process on the package at
+    ``tree`` (default: this checkout); ``sizes`` "8" (|S| = 8) or "1-8" (|S| uniform)."""
     env = dict(os.environ)
     root = tree or ROOT
     env["PYTHONPATH"] = root
-    out = subprocess.run([sys.executable, "-c", SMALL], env=env, cwd=root, capture_output=True, text=True,
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    code = f"SIZES = {sizes!r}\n" + SMALL
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True,
                          check=True).stdout.split()
-    return float(out[0]), int(out[1])
+    return float(out[0]), float(out[1]), int(out[2])
+
+
+def compare_small(baseline, rounds):
+    """Old path (``baseline`` tree) and new path (this tree) in the same run: fresh processes,
+    interleaved (alternating which goes first), median solves/s of CPU time per core."""
+    for sizes in ("8", "1-8", "grow"):
+        new, old = [], []
+        for i in range(rounds):
+            pair = [(new, None), (old, baseline)]
+            for acc, tree in (pair if i % 2 == 0 else pair[::-1]):
+                acc.append(small_rate(tree, sizes))
+        med = lambda xs, k: sorted(x[k] for x in xs)[len(xs) // 2]  # noqa: E731
+        what = {"8": "|S| = 8", "1-8": "|S| in 1..8", "grow": "cache: S, then S + one cone"}[sizes]
+        print(f"  {what} (n = 8, d = 3, 300 supports, {rounds} interleaved rounds): "
+              f"old {1 / med(old, 1):.0f}/s ({old[0][2]}/300 certified), new {1 / med(new, 1):.0f}/s "
+              f"({new[0][2]}/300 certified) per core (CPU time); ratio {med(old, 1) / med(new, 1):.2f}x "
+              f"(wall: old {1 / med(old, 0):.0f}/s, new {1 / med(new, 0):.0f}/s, ratio {med(old, 0) / med(new, 0):.2f}x)")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the n = 100 case")
+    ap.add_argument("--small-only", action="store_true", help="only the small V(S) comparison")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the small comparison")
     ap.add_argument("--baseline-tree", default="/work/main" if os.path.isdir("/work/main/landscape") else None,
-                    help="another checkout to measure the small solves against")
+                    help="another checkout (today's path) to measure the small solves against")
     args = ap.parse_args()
 
     from landscape.convex.program import RegionProgram
     from landscape.data import generate
 
-    ns = {}
+    ns = {"SIZES": "8"}
     exec(SETUP, ns)
     prog, supports, fast, t_fast = ns["prog"], ns["supports"], ns["fast"], ns["t_fast"]
+    print(f"small V(S) (n=8, d=3, K={prog.K}): certified solves per second, old path vs new path")
+    if args.baseline_tree:
+        compare_small(args.baseline_tree, args.rounds)
+    if args.small_only:
+        return
     t = time.perf_counter()
     slow = [prog.solve(S, solver="cvxpy") for S in supports[:30]]
     t_slow = (time.perf_counter() - t) / 30
-    print(f"small V(S) (n=8, |S|=8, K={prog.K}): {1 / t_fast:.0f} certified solves/s "
-          f"({sum(o.certified for o in fast)}/{len(fast)} certified); fresh cvxpy {1 / t_slow:.1f}/s "
-          f"({sum(o.certified for o in slow)}/{len(slow)} certified); ratio {t_slow / t_fast:.1f}x")
-    if args.baseline_tree:
-        runs = [(small_rate(), small_rate(args.baseline_tree)) for _ in range(3)]  # interleaved: load drifts
-        t_new, k_new = min(r[0] for r in runs)
-        t_base, k_base = min(r[1] for r in runs)
-        print(f"  vs {args.baseline_tree} (same run, fresh processes, best of 3 interleaved): {1 / t_base:.0f}/s ({k_base}/300 "
-              f"certified) -> this tree {1 / t_new:.0f}/s ({k_new}/300): ratio {t_base / t_new:.2f}x")
+    print(f"  this tree in-process: {1 / t_fast:.0f}/s ({sum(o.certified for o in fast)}/{len(fast)} certified); "
+          f"fresh cvxpy {1 / t_slow:.1f}/s ({sum(o.certified for o in slow)}/{len(slow)} certified); "
+          f"ratio {t_slow / t_fast:.1f}x")
     worst = max(float(o.upper - o.lower) / max(o.value, float(prog.gap_scale)) for o in fast)
     print(f"  worst relative gap {worst:.2e} (of max(V, min(1, |y|^2/n)))")
     # where the time goes: candidate (assembly + Clarabel) vs exact certification

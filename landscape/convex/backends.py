@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,6 +125,7 @@ def check_solver(solver) -> None:
 #: equilibration first (faster and, on these small well-scaled programmes, more accurate)
 LADDER = ((1e-11, False), (1e-11, True), (1e-9, True))
 _SETTINGS = {}
+_SPECS = {}  # Clarabel cone lists by the form's cone blocks
 
 
 def _settings(tol, equil):
@@ -152,9 +152,12 @@ def solve_clarabel(form: ConicForm, ladder=LADDER):
     """
     import clarabel
 
-    kinds = {"zero": clarabel.ZeroConeT, "nonneg": clarabel.NonnegativeConeT,
-             "soc": clarabel.SecondOrderConeT}
-    spec = [kinds[kind](m) for kind, m in form.cones]
+    key = tuple(form.cones)
+    spec = _SPECS.get(key)
+    if spec is None:
+        kinds = {"zero": clarabel.ZeroConeT, "nonneg": clarabel.NonnegativeConeT,
+                 "soc": clarabel.SecondOrderConeT}
+        spec = _SPECS[key] = [kinds[kind](m) for kind, m in form.cones]
     for tol, equil in ladder:
         sol = clarabel.DefaultSolver(form.P, form.q, form.A, form.b, spec, _settings(tol, equil)).solve()
         status = clarabel_status(sol.status)
@@ -172,9 +175,8 @@ def _clarabel_region(st, lamf, cones, faces):
     # y / a and lam / a with a the nearest power of two (exact in floating point): the
     # minimisers and the multipliers scale by a, and Clarabel's absolute tolerances become
     # relative to the data
-    rms = float(np.sqrt(np.mean(st.y ** 2)))
-    a = 2.0 ** round(math.log2(rms)) if rms > 0 and abs(math.log2(rms)) > 10 else 1.0
-    form = region_form(st, lamf / a, cones, faces, y=st.y / a)
+    a = st.label_unit
+    form = region_form(st, lamf / a, cones, faces, y=st.y if a == 1.0 else st.y / a)
     x, z, status = solve_clarabel(form)
     # stationarity for u_c reads -(2/n) s_c X^T D_c r - G_c^T z_c = z_u with |z_u| <= 2 lam,
     # so mu_c = (n/2) z_c is a multiplier for the dual condition (see certify)

@@ -65,7 +65,9 @@ class RegionOptimum:
         The dual point of the lower bound is ``dual_scale`` times the dual residual
         (:attr:`dual_point`).
     method : str
-        ``"direct"``, ``"all_cones"`` or ``"cone_generation"`` (for ``V*``).
+        ``"direct"``, ``"all_cones"`` or ``"cone_generation"`` (for ``V*``), or
+        ``"extended"``: the certificate of a subset's optimum that also holds for the added
+        cones (:func:`~landscape.convex.certify.extend_certificate`).
     iterations : int
     faces : dict
         ``{c: c2}`` for a face programme (``u_c`` restricted to the facet shared with the

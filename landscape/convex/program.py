@@ -42,7 +42,7 @@ from ..data import parse_lam
 from . import algorithms, dual
 from .backends import Candidate, check_solver, region_candidate
 from .balanced import network_loss
-from .certify import certify_candidate, zero_network_value
+from .certify import certify_candidate, extend_certificate, zero_network_value
 from .interpolation import min_norm_interpolator
 from .optimum import Interpolator, RegionOptimum, WidthOptimum
 from .refine import refine_optimum
@@ -117,6 +117,12 @@ class RegionProgram(ConeStructure):
     def certify(self, cand, dual="cones") -> RegionOptimum:
         """Proven bounds from a candidate (:func:`landscape.convex.certify.certify_candidate`)."""
         return certify_candidate(self, self.lam, cand, dual=dual, scale=self.gap_scale)
+
+    def extend(self, opt, cones):
+        """The certificate of ``opt`` (a certified optimum of a subset of ``cones``) for
+        ``V(cones)``, if its dual point also satisfies the added cones' conditions, else None
+        (:func:`landscape.convex.certify.extend_certificate`; no solve)."""
+        return extend_certificate(self, self.lam, opt, self.validate_cones(cones))
 
     def solve(self, cones, solver=None, faces=None) -> RegionOptimum:
         """Certified optimum of ``V(S)`` for the signed cones ``S = cones``.

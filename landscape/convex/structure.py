@@ -55,6 +55,10 @@ class ConeStructure:
         sigma = float(np.linalg.norm(self.X, 2))
         #: the data's natural size of a weight vector, ``|y| / |X|_2``
         self.u_scale = float(np.linalg.norm(self.y)) / sigma if sigma > 0 else 0.0
+        rms = float(np.sqrt(np.mean(self.y ** 2))) if self.n else 0.0
+        #: the nearest power of two to ``rms(y)`` when that is far from 1 (``|log2| > 10``),
+        #: else 1: the unit in which the conic backends see the labels
+        self.label_unit = 2.0 ** round(math.log2(rms)) if rms > 0 and abs(math.log2(rms)) > 10 else 1.0
         self.patterns = np.asarray(self.arr.patterns, dtype=bool)
         self.exact = ExactData(self.arr.rows_exact, ds.y_exact)
         self.nz = ~self.exact.zero_rows
@@ -64,6 +68,15 @@ class ConeStructure:
         self._witness = None
         self._fpad = None
         self._pat_fmpz = None
+        self._wprod = None
+        self._wunit = None
+        #: pieces of conic forms kept per dataset (:mod:`landscape.convex.assembly`)
+        self.form_cache = {}
+        #: the exact data matrix transposed (flint), for products ``U X^T``
+        self.XfT = self.exact.Xf.transpose()
+        #: activation patterns and zero rows as Python lists (the certificates' inner loops)
+        self.pattern_lists = self.patterns.tolist()
+        self.zero_list = self.exact.zero_rows.tolist()
 
     # -- cells and cones -----------------------------------------------------------
     def cell_of_pattern(self, bits: str) -> int:
@@ -79,6 +92,23 @@ class ConeStructure:
         if self._witness is None:
             self._witness = [[int(v) for v in row] for row in np.asarray(self.arr.witness_matrix).tolist()]
         return self._witness[cell]
+
+    def witness_products(self, cell) -> list:
+        """The exact products ``x_i . p`` (Python ints) of the rows with the integer witness
+        ``p`` of ``cell`` (:meth:`witness_int`); positive exactly on the cell's active rows."""
+        if self._wprod is None:
+            import flint
+
+            W = flint.fmpz_mat([self.witness_int(c) for c in range(self.P)]) if self.P else None
+            self._wprod = [] if W is None else [[int(v) for v in row] for row in (W * self.XfT).tolist()]
+        return self._wprod[cell]
+
+    def witness_unit(self, cell) -> np.ndarray:
+        """The float unit vector along :meth:`witness_int` (a direction inside ``cell``)."""
+        if self._wunit is None:
+            W = np.asarray(self.arr.witness_matrix, dtype=float).reshape(self.P, self.dim)
+            self._wunit = W / np.maximum(np.linalg.norm(W, axis=1), 1e-300)[:, None]
+        return self._wunit[cell]
 
     def validate_cones(self, cones) -> tuple:
         """``cones`` as a sorted tuple of distinct valid signed-cone indices."""

@@ -19,6 +19,7 @@ Fraction(1, 1)
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 from ..exact.arithmetic import GAP_TOL
@@ -27,6 +28,12 @@ __all__ = ["SolveCache", "certified_tol", "USABLE"]
 
 #: solver statuses whose proven bounds are used (the bounds hold whatever the status)
 USABLE = ("optimal", "optimal_inaccurate")
+
+
+#: supports of more cones than this are always solved (no search for cached subsets)
+MAX_EXTEND = 16
+#: cached subsets tried per support before solving
+MAX_TRIES = 3
 
 
 def certified_tol(value):
@@ -58,6 +65,8 @@ class SolveCache:
         self._solves = {}
         self._faces = {}
         self.solves = 0
+        #: solves answered by extending a cached certificate (:meth:`V`), part of ``solves``
+        self.extended = 0
 
     def _tick(self):
         self.solves += 1
@@ -65,12 +74,37 @@ class SolveCache:
             self.on_solve()
 
     def V(self, cones):
-        """Certified optimum of ``V(S)`` (a :class:`~landscape.convex.program.RegionOptimum`)."""
+        """Certified optimum of ``V(S)`` (a :class:`~landscape.convex.program.RegionOptimum`).
+
+        A support one or two cones larger than a cached certified one is first tried
+        without solving: if the cached optimum's dual certificate also holds for the added
+        cones, ``V(S)`` has that optimum (:meth:`RegionProgram.extend`).
+        """
         key = _key(cones)
         if key not in self._solves:
-            self._solves[key] = self.prog.solve(key)
+            opt = self._extended(key)
+            self._solves[key] = opt if opt is not None else self.prog.solve(key)
             self._tick()
         return self._solves[key]
+
+    def _extended(self, key):
+        """:meth:`RegionProgram.extend` of a cached certified optimum of ``key`` less one
+        cone (then less two), or None."""
+        if len(key) < 2 or len(key) > MAX_EXTEND:
+            return None
+        tries = 0
+        for drop in (1, 2):
+            for out in itertools.combinations(key, drop):
+                sub = self._solves.get(tuple(c for c in key if c not in out))
+                if sub is not None and sub.certified:
+                    opt = self.prog.extend(sub, key)
+                    if opt is not None:
+                        self.extended += 1
+                        return opt
+                    tries += 1
+                    if tries >= MAX_TRIES:
+                        return None
+        return None
 
     def V_face(self, cones, c, nb):
         """Certified ``V(S)`` with ``u_c`` restricted to the facet shared with cone ``nb``."""
