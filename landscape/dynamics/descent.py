@@ -99,12 +99,14 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
     decay = 1.0 - 2.0 * lr * lam
     Z = np.empty((m, n))
     H = np.empty((m, n))
-    Mr = np.empty((m, n))
+    M = np.empty((m, n))  # the activation pattern as 0/1 floats
+    Xr = np.empty((n, dim))
     gW = np.empty((m, dim))
     ga = np.empty(m)
     f = np.empty(n)
     r = np.empty(n)
-    a_col = a[:, None]  # a view: updated in place with a
+    a_col = a[:, None]  # views: updated in place with a and r
+    r_col = r[:, None]
 
     log = CellLog((W @ Xt) > 0, a > 0, max_events, filled=False)
     log.snapshot(a, W, 0)
@@ -127,12 +129,14 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
             np.greater(Z, 0.0, out=B)
             if track:
                 np.greater(a, 0.0, out=signs[cur])
-            np.multiply(Z, B, out=H)
+            np.maximum(Z, 0.0, out=H)
             np.matmul(a, H, out=f)
             np.multiply(f, c, out=r)
             r -= yc
-            np.multiply(B, r, out=Mr)
-            np.matmul(Mr, X, out=gW)
+            # (B * r) @ X as B @ (r * X): the same products r_i x_ik, and no mixed-type m x n product
+            M[...] = B
+            np.multiply(X, r_col, out=Xr)
+            np.matmul(M, Xr, out=gW)
             gW *= a_col
             np.matmul(H, r, out=ga)
             if step >= next_event:

@@ -376,7 +376,12 @@ class CellLog:
         m, n = B0.shape
         self.m, self.n = m, n
         self.K = int(max(2, min(4096, _BUFFER_BYTES // max(1, m * (n + 1)))))
-        self.pat = np.empty((self.K, m, n), dtype=bool)
+        # each pattern row is padded with zeros to whole 8-byte words, so that consecutive
+        # slots are compared word by word (8 data rows at a time) in flush
+        self.words = max(1, -(-n // 8))
+        self._buffer = np.zeros((self.K, m, 8 * self.words), dtype=bool)
+        self._words = self._buffer.view(np.uint64)
+        self.pat = self._buffer[:, :, :n]
         self.sgn = np.empty((self.K, m), dtype=bool)
         self.pat[0], self.sgn[0] = B0, s0
         self.initial = _packed(B0, s0)
@@ -405,20 +410,30 @@ class CellLog:
         """Compare the filled slots, store the changes, keep the last slot as slot 0."""
         c = self.cursor
         if c >= 2:
-            P, S = self.pat[:c], self.sgn[:c]
+            m, n = self.m, self.n
+            S, V = self.sgn[:c], self._words[:c]
+            if self.words == 1:  # (c - 1, m): the neurons whose pattern changed
+                D = V[1:, :, 0] != V[:-1, :, 0]
+            else:
+                D = np.logical_or.reduce(V[1:] != V[:-1], axis=2)
             if self.constant_signs:  # the caller vouches that no a_j changed sign since slot 0
                 S[1:] = S[0]
-            D = np.logical_or.reduce(P[1:] != P[:-1], axis=2)
-            D |= S[1:] != S[:-1]
-            t, j = np.nonzero(D)
-            if t.size:
-                self.total += t.size
+            else:
+                D |= S[1:] != S[:-1]
+            idx = np.flatnonzero(D)
+            if idx.size:
+                self.total += idx.size
                 room = self.max_events - self.kept
                 if room > 0:
-                    t, j = t[:room], j[:room]
-                    self.chunks.append((self.first + 1 + t, j, _packed(P[1 + t, j], S[1 + t, j])))
-                    self.kept += t.size
-            self.pat[0], self.sgn[0] = P[c - 1], S[c - 1]
+                    t, j = np.divmod(idx[:room], m)
+                    t += 1
+                    rows = V[t, j].view(np.uint8)[:, :n]  # the new patterns' bytes (0/1)
+                    packed = np.empty((len(t), (n + 7) // 8 + 1), dtype=np.uint8)
+                    packed[:, :-1] = np.packbits(rows, axis=1)
+                    packed[:, -1] = S[t, j]
+                    self.chunks.append((self.first + t, j, packed))
+                    self.kept += len(t)
+            self._buffer[0], self.sgn[0] = self._buffer[c - 1], S[c - 1]
             self.first += c - 1
         self.cursor = 1 if c >= 1 else 0
 
@@ -441,7 +456,7 @@ class CellLog:
     def close(self):
         """Flush and free the ring buffer (the changes stay)."""
         self.flush()
-        self.pat = self.sgn = None
+        self.pat = self.sgn = self._buffer = self._words = None
         self._snap = None
         return self
 
