@@ -93,13 +93,22 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
     if progress:
         progress(0, L0)
 
-    Xt = np.ascontiguousarray(X.T)
+    # The data part of lr * grad L is c H (f - y) for a and c ((B * (f - y)) @ X) * a for W,
+    # c = 2 lr / n.  With the data scaled by s = sqrt(c) (relu is positively homogeneous),
+    # Z = W (s X)^T, H = relu(Z) and r = a @ H - s y = s (f - y) give both at once:
+    # H @ r and (B * r) @ (s X) * a, with no separate scaling by c.
     c = lr * 2.0 / n
-    yc = y * c
+    sc = math.sqrt(c)
+    Xs = X * sc
+    Xt = np.ascontiguousarray(Xs.T)
+    ys = y * sc
     decay = 1.0 - 2.0 * lr * lam
+    # small networks: diag(a) B in one call (a mixed bool x float product, cheap below a
+    # few thousand entries); large ones: B as floats, the rows scaled by a after the product
+    fused = m * n <= 4096
     Z = np.empty((m, n))
     H = np.empty((m, n))
-    M = np.empty((m, n))  # the activation pattern as 0/1 floats
+    M = np.empty((m, n))  # the activation pattern as 0/1 floats (times a_j if fused)
     Xr = np.empty((n, dim))
     gW = np.empty((m, dim))
     ga = np.empty(m)
@@ -131,17 +140,20 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
                 np.greater(a, 0.0, out=signs[cur])
             np.maximum(Z, 0.0, out=H)
             np.matmul(a, H, out=f)
-            np.multiply(f, c, out=r)
-            r -= yc
-            # (B * r) @ X as B @ (r * X): the same products r_i x_ik, and no mixed-type m x n product
-            M[...] = B
-            np.multiply(X, r_col, out=Xr)
+            np.subtract(f, ys, out=r)
+            # (B * r) @ Xs as B @ (r * Xs): no mixed-type m x n product
+            if fused:
+                np.multiply(B, a_col, out=M)
+            else:
+                M[...] = B
+            np.multiply(Xs, r_col, out=Xr)
             np.matmul(M, Xr, out=gW)
-            gW *= a_col
+            if not fused:
+                gW *= a_col
             np.matmul(H, r, out=ga)
             if step >= next_event:
                 # check (and record) the iterate `step` from the quantities of its GD step:
-                # r = lr (2/n) (f - y), ga and gW are lr times the data part of the gradient
+                # r = sqrt(lr 2/n) (f - y), ga and gW are lr times the data part of the gradient
                 if not track and not np.array_equal(a > 0, log.sgn[0]):
                     # some a_j changed sign since the last check: replay from there, writing
                     # the signs at every step, so that the change is dated exactly
@@ -157,7 +169,7 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
                     track = False
                     log.constant_signs = True
                 theta_sq = float(a @ a + np.vdot(W, W))
-                L = float(r @ r) / (c * c * n) + lam * theta_sq
+                L = float(r @ r) / (c * n) + lam * theta_sq
                 if not math.isfinite(L) or L > limit:
                     a[:], W[:], snap_step = log.rollback()
                     log.constant_signs = False

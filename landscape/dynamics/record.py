@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,7 +66,7 @@ _BUFFER_BYTES = 2**22  # size of the ring buffer of activation patterns
 
 def alive_neurons(a, W, rel_tol):
     """Mask of the neurons with ``|a_j| |w_j|`` above ``rel_tol`` times the largest."""
-    size = np.abs(a) * np.linalg.norm(W, axis=1)
+    size = np.abs(a) * np.sqrt(np.einsum("ij,ij->i", W, W))
     top = size.max() if size.size else 0.0
     if top <= 0:
         return np.zeros(len(a), dtype=bool)
@@ -204,6 +205,12 @@ def signed_cone_labels(X, a, W):
 _MAX_PAIRS = 2**22  # pairs of same-cone neurons compared at once by _direction_heads
 
 
+@functools.lru_cache(maxsize=8)
+def _upper(k):
+    """The boolean mask of the pairs ``i < j`` of ``k`` rows (cached: records reuse it)."""
+    return np.triu(np.ones((k, k), dtype=bool), 1)
+
+
 def _direction_heads(group, U, cos_tol):
     """Greedy clustering of unit rows ``U`` within groups: the head (row index) of each row.
 
@@ -217,8 +224,10 @@ def _direction_heads(group, U, cos_tol):
     if k == 0:
         return np.zeros(0, dtype=np.int64)
     if k <= 256:  # all pairs at once
-        C = (U @ U.T > 1 - cos_tol) & (group[:, None] == group[None, :])
-        ii, jj = np.nonzero(np.triu(C, 1))
+        C = U @ U.T > 1 - cos_tol
+        C &= group[:, None] == group[None, :]
+        C &= _upper(k)
+        ii, jj = np.nonzero(C)
     else:  # the pairs of rows of one group only
         order = np.argsort(group, kind="stable")
         g = group[order]
