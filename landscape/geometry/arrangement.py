@@ -354,7 +354,8 @@ def _ray_signs(rows: _Rows, subsets):
         a = math.factorial(rows.r - 1) + 2 * rows.r
         k = a + rows.r + 3
         gamma = k * _U / (1 - k * _U) * (1 + 1e-12)
-        bound = gamma * ((A + np.abs(V)) @ rows.Fabs.T) + _TINY
+        # sum_k (A + |V|)_k |h_k| <= max_k (A + |V|)_k |h|_1: one bound per ray
+        bound = (gamma * rows.l1max) * np.max(A + np.abs(V), axis=1) + _TINY
         vbound = (a * _U / (1 - a * _U)) * A * (1 + 1e-12) + _TINY
     members = np.zeros(S.shape, dtype=bool)
     np.put_along_axis(members, subsets, True, axis=1)
@@ -363,7 +364,7 @@ def _ray_signs(rows: _Rows, subsets):
     if rows.exact_float:  # every value above is exact: zeros are true zeros
         valid = np.any(V != 0, axis=1)
         return out, V, valid
-    unsure = (np.abs(S) <= bound) & ~members
+    unsure = (np.abs(S) <= bound[:, None]) & ~members
     valid = np.ones(M, dtype=bool)
     exact_rays = {}
     # A ray is certainly nonzero if some coordinate exceeds its error bound.
@@ -396,12 +397,13 @@ def _bit_words(nc):
 
 
 def _pack(pos, words, bits, W):
-    """Pack a boolean matrix (N x nc) into keys (N x W uint64)."""
-    keys = np.zeros((pos.shape[0], W), dtype=np.uint64)
-    for w in range(W):
-        cols = words == w
-        keys[:, w] = np.bitwise_or.reduce(np.where(pos[:, cols], bits[cols][None, :], np.uint64(0)), axis=1)
-    return keys
+    """Pack a boolean matrix (N x nc) into keys (N x W uint64): bit ``j % 64`` of word
+    ``j // 64`` is column ``j`` (``words, bits`` of :func:`_bit_words` say the same)."""
+    N, nc = pos.shape
+    raw = np.zeros((N, 8 * W), dtype=np.uint8)
+    if nc:
+        raw[:, :(nc + 7) // 8] = np.packbits(pos, axis=1, bitorder="little")
+    return raw.view("<u8").astype(np.uint64, copy=False)
 
 
 _KEY_HASH = (np.random.default_rng(7).integers(1, 2**63, size=4096, dtype=np.int64).astype(np.uint64)
