@@ -903,9 +903,28 @@ class Arrangement:
             (np.uint64(1) << np.arange(nc, dtype=np.uint64))
         pos = S > 0
         h = np.bitwise_xor.reduce(np.where(pos, R[None, :], np.uint64(0)), axis=1)
-        order = np.argsort(h, kind="stable")
-        hs = h[order]
-        if np.any(hs[1:] == hs[:-1]):  # hash collision between cells: exact dictionary path
+        # Cells i, j share the facet on class c iff their sign vectors agree off c: the hash
+        # with class c's term removed is then equal.  One sort per class finds those pairs.
+        found = []
+        clash = False
+        for c in range(nc):
+            hc = h ^ np.where(pos[:, c], R[c], np.uint64(0))
+            order = np.argsort(hc)
+            hs = hc[order]
+            same = hs[1:] == hs[:-1]
+            if same[1:].size and np.any(same[1:] & same[:-1]):  # three cells share a hash
+                clash = True
+                break
+            at = np.flatnonzero(same)
+            i, j = order[at], order[at + 1]
+            found.append(np.stack([np.minimum(i, j), np.maximum(i, j), np.full(len(at), c)], axis=1))
+        if not clash:
+            pairs = np.concatenate(found).astype(np.int64) if found else np.zeros((0, 3), dtype=np.int64)
+            ii, jj, cc = pairs.T
+            # verify exactly: the two sign vectors differ in class cc only
+            diff = np.count_nonzero(S[ii] != S[jj], axis=1)
+            clash = not np.all((diff == 1) & (S[ii, cc] == -S[jj, cc]))
+        if clash:  # a hash collision (possible with more than 63 classes): exact dictionary path
             found = []
             for i in range(P):
                 for c in range(nc):
@@ -915,17 +934,7 @@ class Arrangement:
                     if j is not None and i < j:
                         found.append((i, j, c))
             return np.array(found, dtype=np.int64).reshape(-1, 3)
-        target = h[:, None] ^ R[None, :]  # P x nc
-        loc = np.searchsorted(hs, target)
-        loc = np.minimum(loc, P - 1)
-        j = order[loc]
-        hit = hs[loc] == target
-        ii, cc = np.nonzero(hit)
-        jj = j[ii, cc]
-        # verify exactly: the two sign vectors differ in class cc only
-        diff = np.count_nonzero(S[ii] != S[jj], axis=1)
-        good = (diff == 1) & (S[ii, cc] == -S[jj, cc]) & (ii < jj)
-        return np.stack([ii[good], jj[good], cc[good]], axis=1).astype(np.int64)
+        return pairs[np.lexsort((pairs[:, 2], pairs[:, 0]))]
 
     def _facet_point(self, i, j, c):
         h = self.classes.normals[c]
