@@ -106,13 +106,20 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
     # small networks: diag(a) B in one call (a mixed bool x float product, cheap below a
     # few thousand entries); large ones: B as floats, the rows scaled by a after the product
     fused = m * n <= 4096
+    # theta = (W, a) in one buffer followed by a constant 1, and H above a constant row
+    # -s y: the residual is one product [a, 1] @ [H; -s y], the update two calls on theta
+    mw = m * dim
+    buffer = np.empty(mw + m + 1)
+    buffer[:mw], buffer[mw:-1], buffer[-1] = W.ravel(), a, 1.0
+    theta, a1 = buffer[:-1], buffer[mw:]
+    W, a = buffer[:mw].reshape(m, dim), buffer[mw:-1]  # views, updated in place with theta
+    grad = np.empty(mw + m)
+    gW, ga = grad[:mw].reshape(m, dim), grad[mw:]
     Z = np.empty((m, n))
-    H = np.empty((m, n))
+    H1 = np.empty((m + 1, n))
+    H, H1[m] = H1[:m], -ys
     M = np.empty((m, n))  # the activation pattern as 0/1 floats (times a_j if fused)
     Xr = np.empty((n, dim))
-    gW = np.empty((m, dim))
-    ga = np.empty(m)
-    f = np.empty(n)
     r = np.empty(n)
     a_col = a[:, None]  # views: updated in place with a and r
     r_col = r[:, None]
@@ -139,8 +146,7 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
             if track:
                 np.greater(a, 0.0, out=signs[cur])
             np.maximum(Z, 0.0, out=H)
-            np.matmul(a, H, out=f)
-            np.subtract(f, ys, out=r)
+            np.matmul(a1, H1, out=r)
             # (B * r) @ Xs as B @ (r * Xs): no mixed-type m x n product
             if fused:
                 np.multiply(B, a_col, out=M)
@@ -168,7 +174,7 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
                 if track and step >= track_until:
                     track = False
                     log.constant_signs = True
-                theta_sq = float(a @ a + np.vdot(W, W))
+                theta_sq = float(theta @ theta)
                 L = float(r @ r) / (c * n) + lam * theta_sq
                 if not math.isfinite(L) or L > limit:
                     a[:], W[:], snap_step = log.rollback()
@@ -205,10 +211,8 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
                     cur = log.cursor
             if step >= steps:
                 break
-            a *= decay
-            a -= ga
-            W *= decay
-            W -= gW
+            theta *= decay
+            theta -= grad
             step += 1
     except KeyboardInterrupt:
         a[:], W[:], step = log.rollback()
