@@ -22,6 +22,7 @@ Usage: ``python scripts/bench_cells.py [--quick] [--compare DIR] [--skip-baselin
 
 import argparse
 import itertools
+import math
 import os
 import statistics
 import subprocess
@@ -194,13 +195,16 @@ def main():
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(f"  n={n:3d} d=3: {arr.count:7,d} cells, peak {peak / 2**20:7.1f} MiB, {peak / arr.count:6.0f} B/cell")
-    print("== time per cell (CPU), d=3")
-    for n in (100, 200, 400):
+    print("== time per cell (CPU, best of 2), d=3 (issue 13: the exact witness check grows with n)")
+    for n in (50, 100, 200, 400):
         ds = generate("gaussian", n=n, d=3, seed=1)
-        t = time.process_time()
-        arr = enumerate_cells(ds)
-        t = time.process_time() - t
-        print(f"  n={n:3d}: {arr.count:7,d} cells, {t * 1e6 / arr.count:5.1f} us/cell")
+        best = math.inf
+        for _ in range(2):
+            t = time.process_time()
+            arr = enumerate_cells(ds)
+            best = min(best, time.process_time() - t)
+        ok = "ok" if arr.count == cover_count(n, 3) else "WRONG COUNT"
+        print(f"  n={n:3d}: {arr.count:7,d} cells, {best * 1e6 / arr.count:5.1f} us/cell (Cover {ok})")
 
 
 if __name__ == "__main__":

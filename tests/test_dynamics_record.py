@@ -132,3 +132,34 @@ def test_sign_changes_of_a_are_dated_exactly():
     every = train(ds, 0.01, a0=a, W0=W, lr=0.05, steps=700, check_every=1)
     assert [(e.step, e.neuron, e.old, e.new) for e in every.cell_changes] == \
         [(e.step, e.neuron, e.old, e.new) for e in run.cell_changes]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.sampled_from([1, 5, 8, 9, 64, 70, 130]), m=st.integers(1, 7),
+       steps=st.integers(1, 40), constant=st.booleans())
+def test_cell_log_finds_every_change_of_pattern_or_sign(seed, n, m, steps, constant):
+    """CellLog (patterns compared as padded 64-bit words, flushed when its ring buffer
+    fills) reports exactly the (step, neuron) pairs whose pattern or sign changed, with
+    the new cone's packed bits."""
+    from landscape.dynamics.record import CellLog, _packed
+
+    rng = np.random.default_rng(seed)
+    B = rng.random((steps + 1, m, n)) < 0.5
+    B[1:] = np.where(rng.random((steps, m, 1)) < 0.7, B[:-1], B[1:])  # many neurons keep their pattern
+    S = np.ones((steps + 1, m), dtype=bool) if constant else rng.random((steps + 1, m)) < 0.8
+    log = CellLog(B[0], S[0], None)
+    log.K = min(log.K, 3)  # flush often
+    log.constant_signs = constant
+    for t in range(1, steps + 1):
+        if log.cursor >= log.K:
+            log.flush()
+        log.push(B[t], S[t])
+    log.flush()
+    got = log.result()
+    want = [(t, j) for t in range(1, steps + 1) for j in range(m)
+            if not np.array_equal(B[t, j], B[t - 1, j]) or S[t, j] != S[t - 1, j]]
+    assert list(zip(got.step.tolist(), got.neuron.tolist())) == want
+    assert got.total == len(want)
+    rows = got.cones.packed[got.new]
+    for (t, j), row in zip(want, rows):
+        assert np.array_equal(row, _packed(B[t, j][None, :], S[t, j:j + 1])[0])

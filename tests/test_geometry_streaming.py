@@ -91,3 +91,58 @@ def test_streamed_counts_match_zaslavsky(rows):
     if not any(any(r) for r in rows):
         return
     assert enumerate_cells(rows).count == zaslavsky_count(rows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), big=st.booleans(), on=st.integers(0, 3))
+def test_witness_check_agrees_with_exact_signs(seed, big, on):
+    """_Rows.agrees (bit-packed float signs, one error bound per row, exact where unsure) is
+    the exact statement 'sign(H w) is the packed sign vector, with no zero'."""
+    rng = np.random.default_rng(seed)
+    top = 2**60 if big else 5  # big entries: no exact float path, the error bound is used
+    nc, r = int(rng.integers(1, 70)), 3
+    H = [tuple(int(v) for v in rng.integers(-top, top, size=r)) for _ in range(nc)]
+    H = [h if any(h) else (1, 0, 0) for h in H]
+    rows = A._Rows(H)
+    W = [list(map(int, rng.integers(-2**20, 2**20, size=r))) for _ in range(12)]
+    for k in range(min(on, len(W))):  # put some points on a hyperplane: w = h_a x h_b
+        a, b = H[k % nc], H[(k + 1) % nc]
+        W[k] = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    Wm = np.array(W, dtype=object)
+    exact = np.array([[(s > 0) - (s < 0) for s in (sum(x * y for x, y in zip(h, w)) for h in H)] for w in W],
+                     dtype=np.int8)
+    words, bits = A._bit_words(nc)
+    nw = (nc + 63) // 64
+    random_keys = A._pack(rng.random((len(W), nc)) < 0.5, words, bits, nw)
+    true_keys = A._pack(exact > 0, words, bits, nw)
+    for keys in (true_keys, random_keys):
+        want = np.all(exact == A._unpack_signs(keys, nc), axis=1)
+        assert np.array_equal(rows.agrees(Wm, keys), want)
+        if not big and all(abs(v) < 2**40 for w in W for v in w):
+            assert np.array_equal(rows.agrees(np.array(W, dtype=np.int64), keys), want)
+
+
+def test_pack_is_the_bit_layout_of_unpack():
+    rng = np.random.default_rng(3)
+    for nc in (1, 7, 63, 64, 65, 130):
+        pos = rng.random((9, nc)) < 0.5
+        words, bits = A._bit_words(nc)
+        keys = A._pack(pos, words, bits, (nc + 63) // 64)
+        assert np.array_equal(A._unpack_signs(keys, nc) > 0, pos)
+
+
+def test_adjacent_pairs_with_hashed_classes_match_brute_force():
+    """Over 63 classes the facet search hashes sign vectors; it must find exactly the pairs
+    of cells whose sign vectors differ in one class."""
+    arr = enumerate_cells(generate("gaussian", n=70, d=3, seed=5))
+    S = arr.class_signs
+    index = {row.tobytes(): k for k, row in enumerate(S)}
+    expected = []
+    for i in range(arr.count):
+        for c in range(S.shape[1]):
+            row = S[i].copy()
+            row[c] = -row[c]
+            j = index.get(row.tobytes())
+            if j is not None and i < j:
+                expected.append((i, j, c))
+    assert [tuple(p) for p in arr.adjacent_pairs().tolist()] == sorted(expected, key=lambda p: (p[0], p[2]))

@@ -93,18 +93,36 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
     if progress:
         progress(0, L0)
 
-    Xt = np.ascontiguousarray(X.T)
+    # The data part of lr * grad L is c H (f - y) for a and c ((B * (f - y)) @ X) * a for W,
+    # c = 2 lr / n.  With the data scaled by s = sqrt(c) (relu is positively homogeneous),
+    # Z = W (s X)^T, H = relu(Z) and r = a @ H - s y = s (f - y) give both at once:
+    # H @ r and (B * r) @ (s X) * a, with no separate scaling by c.
     c = lr * 2.0 / n
-    yc = y * c
+    sc = math.sqrt(c)
+    Xs = X * sc
+    Xt = np.ascontiguousarray(Xs.T)
+    ys = y * sc
     decay = 1.0 - 2.0 * lr * lam
+    # small networks: diag(a) B in one call (a mixed bool x float product, cheap below a
+    # few thousand entries); large ones: B as floats, the rows scaled by a after the product
+    fused = m * n <= 4096
+    # theta = (W, a) in one buffer followed by a constant 1, and H above a constant row
+    # -s y: the residual is one product [a, 1] @ [H; -s y], the update two calls on theta
+    mw = m * dim
+    buffer = np.empty(mw + m + 1)
+    buffer[:mw], buffer[mw:-1], buffer[-1] = W.ravel(), a, 1.0
+    theta, a1 = buffer[:-1], buffer[mw:]
+    W, a = buffer[:mw].reshape(m, dim), buffer[mw:-1]  # views, updated in place with theta
+    grad = np.empty(mw + m)
+    gW, ga = grad[:mw].reshape(m, dim), grad[mw:]
     Z = np.empty((m, n))
-    H = np.empty((m, n))
-    Mr = np.empty((m, n))
-    gW = np.empty((m, dim))
-    ga = np.empty(m)
-    f = np.empty(n)
+    H1 = np.empty((m + 1, n))
+    H, H1[m] = H1[:m], -ys
+    M = np.empty((m, n))  # the activation pattern as 0/1 floats (times a_j if fused)
+    Xr = np.empty((n, dim))
     r = np.empty(n)
-    a_col = a[:, None]  # a view: updated in place with a
+    a_col = a[:, None]  # views: updated in place with a and r
+    r_col = r[:, None]
 
     log = CellLog((W @ Xt) > 0, a > 0, max_events, filled=False)
     log.snapshot(a, W, 0)
@@ -127,17 +145,21 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
             np.greater(Z, 0.0, out=B)
             if track:
                 np.greater(a, 0.0, out=signs[cur])
-            np.multiply(Z, B, out=H)
-            np.matmul(a, H, out=f)
-            np.multiply(f, c, out=r)
-            r -= yc
-            np.multiply(B, r, out=Mr)
-            np.matmul(Mr, X, out=gW)
-            gW *= a_col
+            np.maximum(Z, 0.0, out=H)
+            np.matmul(a1, H1, out=r)
+            # (B * r) @ Xs as B @ (r * Xs): no mixed-type m x n product
+            if fused:
+                np.multiply(B, a_col, out=M)
+            else:
+                M[...] = B
+            np.multiply(Xs, r_col, out=Xr)
+            np.matmul(M, Xr, out=gW)
+            if not fused:
+                gW *= a_col
             np.matmul(H, r, out=ga)
             if step >= next_event:
                 # check (and record) the iterate `step` from the quantities of its GD step:
-                # r = lr (2/n) (f - y), ga and gW are lr times the data part of the gradient
+                # r = sqrt(lr 2/n) (f - y), ga and gW are lr times the data part of the gradient
                 if not track and not np.array_equal(a > 0, log.sgn[0]):
                     # some a_j changed sign since the last check: replay from there, writing
                     # the signs at every step, so that the change is dated exactly
@@ -152,8 +174,8 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
                 if track and step >= track_until:
                     track = False
                     log.constant_signs = True
-                theta_sq = float(a @ a + np.vdot(W, W))
-                L = float(r @ r) / (c * c * n) + lam * theta_sq
+                theta_sq = float(theta @ theta)
+                L = float(r @ r) / (c * n) + lam * theta_sq
                 if not math.isfinite(L) or L > limit:
                     a[:], W[:], snap_step = log.rollback()
                     log.constant_signs = False
@@ -189,10 +211,8 @@ def train(ds, lam, width=100, init_scale=1e-3, *, seed=0, lr=0.01, steps=100_000
                     cur = log.cursor
             if step >= steps:
                 break
-            a *= decay
-            a -= ga
-            W *= decay
-            W -= gW
+            theta *= decay
+            theta -= grad
             step += 1
     except KeyboardInterrupt:
         a[:], W[:], step = log.rollback()

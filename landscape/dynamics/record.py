@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,7 +66,7 @@ _BUFFER_BYTES = 2**22  # size of the ring buffer of activation patterns
 
 def alive_neurons(a, W, rel_tol):
     """Mask of the neurons with ``|a_j| |w_j|`` above ``rel_tol`` times the largest."""
-    size = np.abs(a) * np.linalg.norm(W, axis=1)
+    size = np.abs(a) * np.sqrt(np.einsum("ij,ij->i", W, W))
     top = size.max() if size.size else 0.0
     if top <= 0:
         return np.zeros(len(a), dtype=bool)
@@ -204,6 +205,12 @@ def signed_cone_labels(X, a, W):
 _MAX_PAIRS = 2**22  # pairs of same-cone neurons compared at once by _direction_heads
 
 
+@functools.lru_cache(maxsize=8)
+def _upper(k):
+    """The boolean mask of the pairs ``i < j`` of ``k`` rows (cached: records reuse it)."""
+    return np.triu(np.ones((k, k), dtype=bool), 1)
+
+
 def _direction_heads(group, U, cos_tol):
     """Greedy clustering of unit rows ``U`` within groups: the head (row index) of each row.
 
@@ -217,8 +224,10 @@ def _direction_heads(group, U, cos_tol):
     if k == 0:
         return np.zeros(0, dtype=np.int64)
     if k <= 256:  # all pairs at once
-        C = (U @ U.T > 1 - cos_tol) & (group[:, None] == group[None, :])
-        ii, jj = np.nonzero(np.triu(C, 1))
+        C = U @ U.T > 1 - cos_tol
+        C &= group[:, None] == group[None, :]
+        C &= _upper(k)
+        ii, jj = np.nonzero(C)
     else:  # the pairs of rows of one group only
         order = np.argsort(group, kind="stable")
         g = group[order]
@@ -376,7 +385,12 @@ class CellLog:
         m, n = B0.shape
         self.m, self.n = m, n
         self.K = int(max(2, min(4096, _BUFFER_BYTES // max(1, m * (n + 1)))))
-        self.pat = np.empty((self.K, m, n), dtype=bool)
+        # each pattern row is padded with zeros to whole 8-byte words, so that consecutive
+        # slots are compared word by word (8 data rows at a time) in flush
+        self.words = max(1, -(-n // 8))
+        self._buffer = np.zeros((self.K, m, 8 * self.words), dtype=bool)
+        self._words = self._buffer.view(np.uint64)
+        self.pat = self._buffer[:, :, :n]
         self.sgn = np.empty((self.K, m), dtype=bool)
         self.pat[0], self.sgn[0] = B0, s0
         self.initial = _packed(B0, s0)
@@ -405,20 +419,30 @@ class CellLog:
         """Compare the filled slots, store the changes, keep the last slot as slot 0."""
         c = self.cursor
         if c >= 2:
-            P, S = self.pat[:c], self.sgn[:c]
+            m, n = self.m, self.n
+            S, V = self.sgn[:c], self._words[:c]
+            if self.words == 1:  # (c - 1, m): the neurons whose pattern changed
+                D = V[1:, :, 0] != V[:-1, :, 0]
+            else:
+                D = np.logical_or.reduce(V[1:] != V[:-1], axis=2)
             if self.constant_signs:  # the caller vouches that no a_j changed sign since slot 0
                 S[1:] = S[0]
-            D = np.logical_or.reduce(P[1:] != P[:-1], axis=2)
-            D |= S[1:] != S[:-1]
-            t, j = np.nonzero(D)
-            if t.size:
-                self.total += t.size
+            else:
+                D |= S[1:] != S[:-1]
+            idx = np.flatnonzero(D)
+            if idx.size:
+                self.total += idx.size
                 room = self.max_events - self.kept
                 if room > 0:
-                    t, j = t[:room], j[:room]
-                    self.chunks.append((self.first + 1 + t, j, _packed(P[1 + t, j], S[1 + t, j])))
-                    self.kept += t.size
-            self.pat[0], self.sgn[0] = P[c - 1], S[c - 1]
+                    t, j = np.divmod(idx[:room], m)
+                    t += 1
+                    rows = V[t, j].view(np.uint8)[:, :n]  # the new patterns' bytes (0/1)
+                    packed = np.empty((len(t), (n + 7) // 8 + 1), dtype=np.uint8)
+                    packed[:, :-1] = np.packbits(rows, axis=1)
+                    packed[:, -1] = S[t, j]
+                    self.chunks.append((self.first + t, j, packed))
+                    self.kept += len(t)
+            self._buffer[0], self.sgn[0] = self._buffer[c - 1], S[c - 1]
             self.first += c - 1
         self.cursor = 1 if c >= 1 else 0
 
@@ -441,7 +465,7 @@ class CellLog:
     def close(self):
         """Flush and free the ring buffer (the changes stay)."""
         self.flush()
-        self.pat = self.sgn = None
+        self.pat = self.sgn = self._buffer = self._words = None
         self._snap = None
         return self
 

@@ -239,6 +239,7 @@ class _Rows:
         else:
             self.F = np.array([[float(Fraction(v, max(abs(x) for x in h))) for v in h] for h in self.H])
         self.Fabs = np.abs(self.F)
+        self.l1max = float(self.Fabs.sum(axis=1).max()) if self.nc else 0.0  # largest |h|_1
 
     def signs(self, W):
         """Exact signs of ``H @ w`` for the rows ``w`` of ``W`` (int64 or object array)."""
@@ -247,16 +248,44 @@ class _Rows:
             return np.concatenate([self._signs(W[i:i + step]) for i in range(0, len(W), step)])
         return self._signs(W)
 
-    def _signs(self, W):
+    def agrees(self, W, keys):
+        """Exact test, for every row ``w`` of ``W``, that ``sign(H @ w)`` is the +-1 vector
+        packed in the same row of ``keys`` (as :func:`_unpack_signs` reads it; no zeros).
+
+        The float signs are compared bit-packed; only rows with an entry the error bound of
+        :meth:`signs` cannot decide are recomputed (:meth:`_signs`, exact where unsure).
+        """
         Wf = np.asarray(W, dtype=float)
         S = Wf @ self.F.T
-        k = self.r + 3
-        bound = (k * _U / (1 - k * _U)) * (np.abs(Wf) @ self.Fabs.T) * (1 + 1e-12) + _TINY
+        nb = (self.nc + 7) // 8
+        got = np.packbits(S > 0, axis=1, bitorder="little")
+        want = np.ascontiguousarray(keys, dtype="<u8").view(np.uint8).reshape(len(keys), -1)[:, :nb]
+        ok = np.all(got == want, axis=1)
+        np.abs(S, out=S)
+        low = S.min(axis=1, initial=np.inf)
         if (self.exact_float and np.issubdtype(np.asarray(W).dtype, np.integer)
                 and self.r * self.max_abs * float(np.max(np.abs(Wf), initial=0)) < 2**53):
-            bound = np.zeros_like(S)  # integer products and sums below 2^53: exact
+            return ok & (low > 0)  # integer products and sums below 2^53: exact
+        k = self.r + 3
+        bound = ((k * _U / (1 - k * _U)) * self.l1max * (1 + 1e-12)) * np.max(np.abs(Wf), axis=1, initial=0) + _TINY
+        unsure = np.flatnonzero(low <= bound)
+        if unsure.size:
+            ok[unsure] = np.all(self._signs(W[unsure]) == _unpack_signs(keys[unsure], self.nc), axis=1)
+        return ok
+
+    def _signs(self, W):
+        # fl(w . h) is within gamma_k sum_k |w_k| |h_k| <= gamma_k max|w| |h|_1 of w . h (the
+        # k = r + 3 covers rounding the inputs), so one bound per row w suffices
+        Wf = np.asarray(W, dtype=float)
+        S = Wf @ self.F.T
         out = np.sign(S).astype(np.int8)
-        unsure = np.nonzero(np.abs(S) <= bound)
+        if (self.exact_float and np.issubdtype(np.asarray(W).dtype, np.integer)
+                and self.r * self.max_abs * float(np.max(np.abs(Wf), initial=0)) < 2**53):
+            return out  # integer products and sums below 2^53: exact
+        k = self.r + 3
+        bound = ((k * _U / (1 - k * _U)) * self.l1max * (1 + 1e-12)) * np.max(np.abs(Wf), axis=1, initial=0) + _TINY
+        np.abs(S, out=S)
+        unsure = np.nonzero(S <= bound[:, None])
         for p, c in zip(*unsure):
             w = [int(x) for x in W[p]]
             val = sum(a * b for a, b in zip(self.H[c], w))
@@ -325,7 +354,8 @@ def _ray_signs(rows: _Rows, subsets):
         a = math.factorial(rows.r - 1) + 2 * rows.r
         k = a + rows.r + 3
         gamma = k * _U / (1 - k * _U) * (1 + 1e-12)
-        bound = gamma * ((A + np.abs(V)) @ rows.Fabs.T) + _TINY
+        # sum_k (A + |V|)_k |h_k| <= max_k (A + |V|)_k |h|_1: one bound per ray
+        bound = (gamma * rows.l1max) * np.max(A + np.abs(V), axis=1) + _TINY
         vbound = (a * _U / (1 - a * _U)) * A * (1 + 1e-12) + _TINY
     members = np.zeros(S.shape, dtype=bool)
     np.put_along_axis(members, subsets, True, axis=1)
@@ -334,7 +364,7 @@ def _ray_signs(rows: _Rows, subsets):
     if rows.exact_float:  # every value above is exact: zeros are true zeros
         valid = np.any(V != 0, axis=1)
         return out, V, valid
-    unsure = (np.abs(S) <= bound) & ~members
+    unsure = (np.abs(S) <= bound[:, None]) & ~members
     valid = np.ones(M, dtype=bool)
     exact_rays = {}
     # A ray is certainly nonzero if some coordinate exceeds its error bound.
@@ -367,12 +397,13 @@ def _bit_words(nc):
 
 
 def _pack(pos, words, bits, W):
-    """Pack a boolean matrix (N x nc) into keys (N x W uint64)."""
-    keys = np.zeros((pos.shape[0], W), dtype=np.uint64)
-    for w in range(W):
-        cols = words == w
-        keys[:, w] = np.bitwise_or.reduce(np.where(pos[:, cols], bits[cols][None, :], np.uint64(0)), axis=1)
-    return keys
+    """Pack a boolean matrix (N x nc) into keys (N x W uint64): bit ``j % 64`` of word
+    ``j // 64`` is column ``j`` (``words, bits`` of :func:`_bit_words` say the same)."""
+    N, nc = pos.shape
+    raw = np.zeros((N, 8 * W), dtype=np.uint8)
+    if nc:
+        raw[:, :(nc + 7) // 8] = np.packbits(pos, axis=1, bitorder="little")
+    return raw.view("<u8").astype(np.uint64, copy=False)
 
 
 _KEY_HASH = (np.random.default_rng(7).integers(1, 2**63, size=4096, dtype=np.int64).astype(np.uint64)
@@ -405,7 +436,9 @@ def _unique_keys(keys):
     rep = np.empty(len(uh), dtype=np.int64)
     rep[inverse] = np.arange(len(keys))
     uniq = keys[rep]
-    if not np.array_equal(uniq[inverse], keys):  # a hash collision
+    step = 1 << 20  # rows compared at once (no full copy of the keys)
+    if not all(np.array_equal(uniq[inverse[s:s + step]], keys[s:s + step])
+               for s in range(0, len(keys), step)):  # a hash collision
         view = np.ascontiguousarray(keys).view(np.dtype((np.void, 8 * keys.shape[1]))).ravel()
         _, rep, inverse = np.unique(view, return_index=True, return_inverse=True)
         uniq, inverse = keys[rep], inverse.reshape(-1)
@@ -457,12 +490,14 @@ class _CellSet:
         one word; it does not depend on the order in which candidates arrived.
         """
         self._merge()
-        K = self.keys
+        K, sums = self.keys, self.sums
+        self.keys = self.sums = None
         if K.shape[1] == 1:
             order = np.argsort(K[:, 0], kind="stable")
         else:
             order = np.lexsort(tuple(K[:, w].byteswap() for w in range(K.shape[1] - 1, -1, -1)))
-        return K[order], self.sums[order]
+        K = K[order]
+        return K, sums[order]
 
 
 def _candidates(rows: _Rows):
@@ -525,26 +560,50 @@ def _candidates(rows: _Rows):
                np.array([1, -1]))
 
 
-def _sign_vectors(H, want_rays=True):
+def _sign_keys(H):
     """Cells of the essential arrangement with integer normals ``H`` (rank = len(H[0])).
 
-    Returns ``(signs, ray_sum, rows)``: the +-1 class sign vector of every cell (P x nc,
-    int8), the float sum of the unit extreme rays of every cell (P x r, only when
-    ``want_rays``), and the ``_Rows`` helper.
+    Returns ``(keys, ray_sum, rows)``: the class sign vector of every cell packed as bits
+    (P x ceil(nc/64) uint64, bit set for +; see :func:`_unpack_signs`), the float sum of the
+    unit extreme rays of every cell (P x r), and the ``_Rows`` helper.  The packed keys
+    take ``nc / 8`` bytes per cell, eight times fewer than the sign vectors.
     """
     rows = _Rows(H)
     nc, r = rows.nc, rows.r
     if r == 1:  # one class, h > 0 in R^1
-        return np.array([[1], [-1]], dtype=np.int8), np.array([[1.0], [-1.0]]), rows
+        keys = np.array([[1], [0]], dtype=np.uint64)
+        rows.keys = keys
+        return keys, np.array([[1.0], [-1.0]]), rows
     W = (nc + 63) // 64
     cells = _CellSet(W, r)
     for keys, ray, dirs, _, _ in _candidates(rows):
         cells.add(keys, dirs[ray])
     keys, ray_sum = cells.result()
     del cells
-    signs = _unpack_signs(keys, nc)
     rows.keys = keys
-    return signs, (ray_sum if want_rays else None), rows
+    return keys, ray_sum, rows
+
+
+def _sign_vectors(H, want_rays=True):
+    """:func:`_sign_keys` with the +-1 class sign vectors unpacked (P x nc int8)."""
+    keys, ray_sum, rows = _sign_keys(H)
+    return _unpack_signs(keys, rows.nc), (ray_sum if want_rays else None), rows
+
+
+class _PackedSigns:
+    """The +-1 class sign vectors of packed keys, unpacked block by block when indexed."""
+
+    def __init__(self, keys, nc):
+        self.keys, self.nc = keys, nc
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __getitem__(self, index):
+        block = self.keys[index]
+        if block.ndim == 1:
+            return _unpack_signs(block[None, :], self.nc)[0]
+        return _unpack_signs(block, self.nc)
 
 
 def _unpack_signs(keys, nc):
@@ -602,6 +661,10 @@ def _integer_witnesses(rows: _Rows, signs, ray_sum):
     P, r = ray_sum.shape
     W = np.zeros((P, r), dtype=np.int64)
     step = max(1, _CHUNK_ENTRIES // max(rows.nc, 1))
+    if isinstance(signs, _PackedSigns):
+        keys = signs.keys
+    else:
+        keys = _pack(np.asarray(signs) > 0, *_bit_words(rows.nc), (rows.nc + 63) // 64)
     failed = []
     for s in range(0, P, step):
         unit = ray_sum[s:s + step] / np.max(np.abs(ray_sum[s:s + step]), axis=1, keepdims=True)
@@ -611,7 +674,7 @@ def _integer_witnesses(rows: _Rows, signs, ray_sum):
                 break
             cand = np.rint(unit[todo] * 2.0**bits).astype(np.int64)
             cand //= np.maximum(np.gcd.reduce(cand, axis=1), 1)[:, None]
-            ok = np.all(rows.signs(cand) == signs[s + todo], axis=1)
+            ok = rows.agrees(cand, keys[s + todo])
             W[s + todo[ok]] = cand[ok]
             todo = todo[~ok]
         failed.extend((s + todo).tolist())
@@ -681,13 +744,33 @@ class Arrangement:
     deterministic order.
     """
 
-    def __init__(self, rows_exact, classes, pivots, class_signs, witnesses, bias=False):
+    def __init__(self, rows_exact, classes, pivots, class_signs, witnesses, bias=False, sign_keys=None):
         self.rows_exact = rows_exact
         self.classes = classes
         self.pivots = pivots
-        self.class_signs = class_signs  # P x nc, +-1
+        # the class sign vectors: P x nc +-1 int8, or packed as bits (sign_keys, P x
+        # ceil(nc/64) uint64, see _unpack_signs; 8x smaller) and unpacked block by block
+        self._signs = class_signs
+        self._keys = sign_keys
         self._W = witnesses  # P x dim (int64 or object ints)
         self.bias = bias
+
+    @property
+    def class_signs(self) -> np.ndarray:
+        """The class sign vectors (cells x classes, +-1 int8)."""
+        if self._signs is None:
+            self._signs = self.class_signs_of(0, self.count)
+        return self._signs
+
+    def class_signs_of(self, start, stop) -> np.ndarray:
+        """The rows ``start:stop`` of :attr:`class_signs`, without building the whole matrix.
+
+        >>> enumerate_cells([[1, 0], [0, 1]]).class_signs_of(0, 2).tolist()
+        [[-1, -1], [1, -1]]
+        """
+        if self._signs is not None:
+            return self._signs[start:stop]
+        return _unpack_signs(self._keys[start:stop], len(self.classes.normals))
 
     # -- sizes -------------------------------------------------------------
     @property
@@ -700,7 +783,7 @@ class Arrangement:
 
     @property
     def count(self) -> int:
-        return self.class_signs.shape[0]
+        return len(self._W)
 
     @property
     def rank(self) -> int:
@@ -727,7 +810,7 @@ class Arrangement:
         if "patterns" in self.__dict__:
             return self.__dict__["patterns"][start:stop]
         rc, rs = self.classes.row_class, self.classes.row_sign
-        S = self.class_signs[start:stop]
+        S = self.class_signs_of(start, stop)
         P = np.zeros((len(S), self.n), dtype=bool)
         nz = rc >= 0
         if S.shape[1]:
@@ -820,9 +903,28 @@ class Arrangement:
             (np.uint64(1) << np.arange(nc, dtype=np.uint64))
         pos = S > 0
         h = np.bitwise_xor.reduce(np.where(pos, R[None, :], np.uint64(0)), axis=1)
-        order = np.argsort(h, kind="stable")
-        hs = h[order]
-        if np.any(hs[1:] == hs[:-1]):  # hash collision between cells: exact dictionary path
+        # Cells i, j share the facet on class c iff their sign vectors agree off c: the hash
+        # with class c's term removed is then equal.  One sort per class finds those pairs.
+        found = []
+        clash = False
+        for c in range(nc):
+            hc = h ^ np.where(pos[:, c], R[c], np.uint64(0))
+            order = np.argsort(hc)
+            hs = hc[order]
+            same = hs[1:] == hs[:-1]
+            if same[1:].size and np.any(same[1:] & same[:-1]):  # three cells share a hash
+                clash = True
+                break
+            at = np.flatnonzero(same)
+            i, j = order[at], order[at + 1]
+            found.append(np.stack([np.minimum(i, j), np.maximum(i, j), np.full(len(at), c)], axis=1))
+        if not clash:
+            pairs = np.concatenate(found).astype(np.int64) if found else np.zeros((0, 3), dtype=np.int64)
+            ii, jj, cc = pairs.T
+            # verify exactly: the two sign vectors differ in class cc only
+            diff = np.count_nonzero(S[ii] != S[jj], axis=1)
+            clash = not np.all((diff == 1) & (S[ii, cc] == -S[jj, cc]))
+        if clash:  # a hash collision (possible with more than 63 classes): exact dictionary path
             found = []
             for i in range(P):
                 for c in range(nc):
@@ -832,17 +934,7 @@ class Arrangement:
                     if j is not None and i < j:
                         found.append((i, j, c))
             return np.array(found, dtype=np.int64).reshape(-1, 3)
-        target = h[:, None] ^ R[None, :]  # P x nc
-        loc = np.searchsorted(hs, target)
-        loc = np.minimum(loc, P - 1)
-        j = order[loc]
-        hit = hs[loc] == target
-        ii, cc = np.nonzero(hit)
-        jj = j[ii, cc]
-        # verify exactly: the two sign vectors differ in class cc only
-        diff = np.count_nonzero(S[ii] != S[jj], axis=1)
-        good = (diff == 1) & (S[ii, cc] == -S[jj, cc]) & (ii < jj)
-        return np.stack([ii[good], jj[good], cc[good]], axis=1).astype(np.int64)
+        return pairs[np.lexsort((pairs[:, 2], pairs[:, 0]))]
 
     def _facet_point(self, i, j, c):
         h = self.classes.normals[c]
@@ -925,21 +1017,22 @@ def enumerate_cells(data, max_cells=DEFAULT_MAX_CELLS) -> Arrangement:
         lead = next(v for v in h if v != 0)
         flip.append(1 if lead > 0 else -1)
         Hc.append(tuple((v // g) * flip[-1] for v in h))
-    signs, ray_sum, rws = _sign_vectors(Hc)
-    Wr = _integer_witnesses(rws, signs, ray_sum)
+    keys, ray_sum, rws = _sign_keys(Hc)
+    Wr = _integer_witnesses(rws, _PackedSigns(keys, rws.nc), ray_sum)
     del ray_sum, rws
-    class_signs = signs
-    class_signs *= np.array(flip, dtype=np.int8)[None, :]
+    # the flip of class c toggles its bit: the cells keep their order
+    words, bits = _bit_words(len(flip))
+    keys ^= _pack(np.array(flip)[None, :] < 0, words, bits, keys.shape[1])
     if len(pivots) == dim:
         W = Wr
     else:
-        W = np.zeros((len(signs), dim), dtype=Wr.dtype)
+        W = np.zeros((len(keys), dim), dtype=Wr.dtype)
         W[:, pivots] = Wr
     # Every witness was checked exactly against the restricted classes (_integer_witnesses);
     # the classes and their restriction differ by positive scalings and the sign flip
     # applied above, so that check is the exact check on the data's rows.  (load_cells
     # repeats the check on the full rows with _verify, for files.)
-    return Arrangement(rows, classes, pivots, class_signs, W, bias)
+    return Arrangement(rows, classes, pivots, None, W, bias, sign_keys=keys)
 
 
 def _verify(arr: Arrangement) -> None:
@@ -950,7 +1043,7 @@ def _verify(arr: Arrangement) -> None:
     step = max(1, _CHUNK_ENTRIES // max(rows.nc, 1))
     for s in range(0, arr.count, step):
         got = rows.signs(arr._W[s:s + step])
-        bad = np.flatnonzero(np.any(got != arr.class_signs[s:s + step], axis=1))
+        bad = np.flatnonzero(np.any(got != arr.class_signs_of(s, s + step), axis=1))
         if bad.size:  # pragma: no cover - would be a bug
             raise RuntimeError(f"witness of cell {s + int(bad[0])} failed exact verification; "
                                "please report this instance")

@@ -130,41 +130,84 @@ def cells_csv(arr, adjacency=None) -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
-def _smallest_int(W):
-    """``W`` in the smallest signed integer type that holds it, or as decimal text."""
+def _smallest_int_type(W, step=_ROWS_PER_PASS * 16):
+    """The smallest signed integer type holding the integer matrix ``W``, or None when some
+    entry does not fit in 64 bits (then the file holds decimal text)."""
     W = np.asarray(W)
     if W.dtype == object:
         try:
-            W = W.astype(np.int64)
+            hi = max((int(np.abs(W[s:s + step].astype(np.int64)).max()) for s in range(0, len(W), step)
+                      if W[s:s + step].size), default=0)
         except OverflowError:
-            return np.array([[str(int(v)) for v in row] for row in W])
-    hi = int(np.abs(W).max()) if W.size else 0
+            return None
+    else:
+        hi = max((int(np.abs(W[s:s + step]).max()) for s in range(0, len(W), step) if W[s:s + step].size),
+                 default=0)
     for t in (np.int8, np.int16, np.int32):
         if hi <= np.iinfo(t).max:
-            return W.astype(t)
-    return W.astype(np.int64)
+            return t
+    return np.int64
+
+
+def _smallest_int(W):
+    """``W`` in the smallest signed integer type that holds it, or as decimal text."""
+    t = _smallest_int_type(W)
+    if t is None:
+        return np.array([[str(int(v)) for v in row] for row in np.asarray(W)])
+    return np.asarray(W).astype(t)
+
+
+def _write_member(zf, name, dtype, shape, blocks):
+    """One ``name.npy`` member of an ``.npz`` written block by block (as ``numpy.savez`` lays
+    it out), so that the whole array is never held in memory."""
+    from numpy.lib import format as npformat
+
+    header = {"descr": npformat.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": tuple(shape)}
+    with zf.open(name + ".npy", "w", force_zip64=True) as fh:
+        npformat.write_array_header_2_0(fh, header)
+        for block in blocks:
+            fh.write(np.ascontiguousarray(block, dtype=dtype).tobytes())
 
 
 def write_cells_npz(arr, path, adjacency=False) -> None:
     """Write the cells to ``path`` in the ``npz`` format of the module docstring (atomically).
 
-    ``adjacency=True`` adds the ``(cell_i, cell_j, class)`` pairs of cells sharing a facet.
+    The patterns and witnesses are converted and written block by block, so the file is
+    streamed: memory beyond the :class:`Arrangement` itself stays a few MiB whatever the
+    number of cells.  ``adjacency=True`` adds the ``(cell_i, cell_j, class)`` pairs of
+    cells sharing a facet.
     """
+    import zipfile
+
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError(f"path {path}: directory {directory} does not exist")
-    packed = np.empty((arr.count, (arr.n + 7) // 8), dtype=np.uint8)
-    for start in range(0, arr.count, _ROWS_PER_PASS):
-        stop = min(arr.count, start + _ROWS_PER_PASS)
-        packed[start:stop] = np.packbits(arr.patterns_of(start, stop), axis=1)
-    content = dict(format=np.array("landscape-cells"), version=np.array(1), n=np.array(arr.n),
-                   dim=np.array(arr.dim), d=np.array(arr.dim - int(arr.bias)), bias=np.array(bool(arr.bias)),
-                   count=np.array(arr.count), rank=np.array(arr.rank),
-                   rows=np.array([[str(v) for v in r] for r in arr.rows_exact]).reshape(arr.n, arr.dim),
-                   patterns=packed, witnesses=_smallest_int(arr.witness_matrix))
-    if adjacency:
-        content["adjacency"] = arr.adjacent_pairs()
-    atomic_write(path, lambda fh: np.savez(fh, **content), binary=True)
+    count, W = arr.count, arr.witness_matrix
+    small = dict(format=np.array("landscape-cells"), version=np.array(1), n=np.array(arr.n),
+                 dim=np.array(arr.dim), d=np.array(arr.dim - int(arr.bias)), bias=np.array(bool(arr.bias)),
+                 count=np.array(count), rank=np.array(arr.rank),
+                 rows=np.array([[str(v) for v in r] for r in arr.rows_exact]).reshape(arr.n, arr.dim))
+    wtype = _smallest_int_type(W)
+    if wtype is None:
+        witnesses = _smallest_int(W)
+        wtype = witnesses.dtype
+    else:
+        witnesses = W
+    ranges = [(s, min(count, s + _ROWS_PER_PASS)) for s in range(0, count, _ROWS_PER_PASS)]
+
+    def write(fh):
+        with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for name, value in small.items():
+                _write_member(zf, name, value.dtype, value.shape, [value])
+            _write_member(zf, "patterns", np.uint8, (count, (arr.n + 7) // 8),
+                          (np.packbits(arr.patterns_of(a, b), axis=1) for a, b in ranges))
+            _write_member(zf, "witnesses", wtype, (count, arr.dim),
+                          (np.asarray(witnesses[a:b]).astype(wtype) for a, b in ranges))
+            if adjacency:
+                pairs = arr.adjacent_pairs()
+                _write_member(zf, "adjacency", pairs.dtype, pairs.shape, [pairs])
+
+    atomic_write(path, write, binary=True)
 
 
 def load_cells(path):
