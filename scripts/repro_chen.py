@@ -79,8 +79,8 @@ def table(rows):
              "verdict is about (landscape.dynamics.classify_endpoint): negligible neurons zeroed, each cone's weights at "
              "the optimum of its region programme.\n",
              "| lam | steps | trained eff. rank (mean) | polished endpoint eff. rank | trained rank | optimum eff. rank | optimum rank | optimum neurons "
-             "| V* certified | verdicts | mean L - V* |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| V* certified | verdicts | endpoint region V(S) = V* | mean L - V* |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for lam in LAMS:
         rs = [r for r in rows if r["lam"] == lam]
         if not rs:
@@ -90,7 +90,16 @@ def table(rows):
                      f"{'/'.join(str(r['trained_rank']) for r in rs)} | {rs[0]['optimum_effective_rank']:.3f} | "
                      f"{rs[0]['optimum_rank']} | {rs[0]['optimum_neurons']} | {rs[0]['V_star_certified']} | "
                      f"{', '.join(sorted({str(r['verdict']) for r in rs}))} | "
+                     f"{sum(str(r['region_is_global']) == 'True' for r in rs)}/{len(rs)} | "
                      f"{np.mean([r['gap_to_vstar'] for r in rs]):.2g} |")
+    lines.append(
+        "\nReading.  The certified convex optimum's effective rank falls with lam (4.18 at lam = 1e-3 to 3.61 at "
+        "lam = 1e-1; its numerical rank from 6 to 4 as neurons drop out), which is the claim on this instance.  "
+        "The GD endpoints follow it only once polished: the raw trained W carries decaying neurons that inflate its "
+        "effective rank (by 0.4 at lam = 1e-3), and the polished endpoints' rank matches the optimum's where the run "
+        "sits in a region with V(S) = V* (lam >= 3e-2, certified) and stays above it where it does not "
+        "(lam <= 1e-2: a region with V(S) > V*).  No run is certified converged within the step budget "
+        "(classify_endpoint's distance and value-gap tolerances); the verdict column says so.\n")
     return "\n".join(lines) + "\n"
 
 
@@ -125,12 +134,33 @@ def write_csv(path, rows):
             fh.write(",".join(repr(r[k]) if isinstance(r[k], float) else str(r[k]) for k in keys) + "\n")
 
 
+def render(out):
+    import csv
+
+    with open(os.path.join(out, "chen_runs.csv"), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        for k in ("seed", "steps", "trained_rank", "optimum_rank", "optimum_neurons"):
+            r[k] = int(r[k])
+        for k in ("gap_to_vstar", "trained_effective_rank", "polished_effective_rank", "optimum_effective_rank"):
+            r[k] = float(r[k])
+    md = table(rows)
+    with open(os.path.join(out, "chen_table.md"), "w", encoding="utf-8") as fh:
+        fh.write(md)
+    figure(rows, os.path.join(out, "chen.png"))
+    print(md)
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                   "data", "results"))
     ap.add_argument("--lams", nargs="+")
+    ap.add_argument("--render", action="store_true", help="only rebuild the table and figure from chen_runs.csv")
     args = ap.parse_args(argv)
+    if args.render:
+        return render(args.out)
     global LAMS
     if args.lams:
         LAMS = args.lams

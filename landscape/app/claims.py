@@ -565,12 +565,15 @@ def _claim_town():
     err = max((min(abs(p.level - s) for s in subsets) / p.level for p in ps), default=float("inf"))
     theta_sq = float(R["theta_sq"][-1])
     ratio = theta_sq / closed
+    brackets = it.lower <= Fraction(closed) * (1 + Fraction(1, 10**9)) and closed <= it.upper * (1 + 1e-9)
     ok = (len(ps) >= 2 and err < 1e-3 and R["data_loss"][-1] < 1e-12 and 1 - 1e-9 <= ratio <= 2
-          and it.certified and it.lower <= Fraction(closed) * (1 + Fraction(1, 10**9)) and closed <= it.upper * (1 + 1e-9))
-    return Outcome(f"plateau levels among the subset sums {[round(float(s), 4) for s in subsets]}; min-norm 2(|y+| + |y-|) "
-                   f"= {closed:.6f}; learned/min-norm in [1, 2]",
-                   f"{len(ps)} plateaus at {[round(float(p.level), 4) for p in ps]} (max rel. error {err:.1g}); certified "
-                   f"min-norm [{float(it.lower):.6f}, {float(it.upper):.6f}]; learned {theta_sq:.6f} (ratio {ratio:.4f})", ok)
+          and it.certified and brackets)
+    levels = [round(float(s), 4) for s in subsets]
+    return Outcome(f"plateau levels among the subset sums {levels}; min-norm 2(|y+| + |y-|) = {closed:.6f}; "
+                   "learned/min-norm in [1, 2]",
+                   f"{len(ps)} plateaus at {[round(float(p.level), 4) for p in ps]} (max rel. error {err:.1g}); "
+                   f"certified min-norm [{float(it.lower):.6f}, {float(it.upper):.6f}]; learned {theta_sq:.6f} "
+                   f"(ratio {ratio:.4f})", ok)
 
 
 @claim("chen-weight-decay-rank", "Chen et al. (2024): weight decay lowers the rank of W",
