@@ -114,7 +114,9 @@ def figure(rows, path):
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for s in SEEDS:
         ax.semilogx(x, [next(r["trained_effective_rank"] for r in rows if r["lam"] == lam and r["seed"] == s)
-                        for lam in lams], "o-", alpha=0.7, label=f"GD endpoint, seed {s}")
+                        for lam in lams], "o-", alpha=0.7, label=f"trained W, seed {s}")
+        ax.semilogx(x, [next(r["polished_effective_rank"] for r in rows if r["lam"] == lam and r["seed"] == s)
+                        for lam in lams], "s:", alpha=0.7, label=f"polished endpoint, seed {s}")
     ax.semilogx(x, [next(r["optimum_effective_rank"] for r in rows if r["lam"] == lam) for lam in lams], "k*--",
                 ms=10, label="certified convex optimum")
     ax.set_xlabel("weight decay lam")

@@ -84,6 +84,32 @@ def active_cells(a, W, rel=1e-6):
     return {(bool(a[j] > 0), tuple(W[j] > 0)) for j in np.flatnonzero(live)}
 
 
+def restricted_min_norm(a, W, y, rel=1e-6):
+    """2 min sum_j |v_j| over interpolators that use only the learned neurons' signs and activation sets
+    (X = I_n: neuron j contributes s_j v_j on its active set A_j, v_j >= 0), by a convex solve (float,
+    cvxpy + Clarabel).  The learned network is feasible when it interpolates, so learned |theta|^2 is at
+    least this; equality means GD found the min-norm interpolator *within the cells it activated*."""
+    import cvxpy as cp
+
+    size = np.abs(a) * np.linalg.norm(W, axis=1)
+    live = np.flatnonzero(size > rel * size.max())
+    groups = {}
+    for j in live:
+        groups.setdefault((bool(a[j] > 0), tuple(np.flatnonzero(W[j] > 0))), []).append(j)
+    keys = [k for k in groups if k[1]]
+    V = [cp.Variable(len(k[1]), nonneg=True) for k in keys]
+    fit = [0] * len(y)
+    for (pos, A), v in zip(keys, V):
+        for t, i in enumerate(A):
+            fit[i] = fit[i] + (v[t] if pos else -v[t])
+    cons = [f == yi for f, yi in zip(fit, y) if not isinstance(f, int)]
+    if any(isinstance(f, int) and abs(yi) > 0 for f, yi in zip(fit, y)):
+        return float("nan")  # some point is in no learned cell: no interpolator
+    prob = cp.Problem(cp.Minimize(sum(cp.norm(v, 2) for v in V)), cons)
+    prob.solve(solver=cp.CLARABEL)
+    return 2 * float(prob.value) if prob.status == "optimal" else float("nan")
+
+
 def run(n, m, seeds, steps, certify_up_to=6, log=print):
     rows, plats = [], []
     for seed in seeds:
@@ -105,11 +131,13 @@ def run(n, m, seeds, steps, certify_up_to=6, log=print):
                                  min_duration=MIN_PLATEAU, floor=1e-6 * R["data_loss"][0])
             errs = [subset_level_error(p.level, ds.y) for p in ps] if n <= 16 else []
             cells = active_cells(tr.a, tr.W)
+            rmn = restricted_min_norm(tr.a, tr.W, ds.y) if dl < 1e-12 * float(R["data_loss"][0]) else float("nan")
             half = int(np.searchsorted(R["step"], tr.steps // 2))
             drift = abs(th - float(R["theta_sq"][half])) / th  # |theta|^2 change over the second half
             rows.append({"n": n, "m": m, "seed": seed, "init_seed": 1000 * seed + k, "steps": tr.steps,
                          "data_loss": dl, "interpolates": dl < 1e-12 * float(R["data_loss"][0]),
                          "theta_sq": th, "theta_sq_drift": drift, "min_norm": mn, "ratio_min_norm": th / mn,
+                         "restricted_min_norm": rmn, "ratio_restricted": th / rmn,
                          "theta_sq_over_sqrt_n": th / math.sqrt(n), "min_norm_over_sqrt_n": mn / math.sqrt(n),
                          "certified_min_norm": cert, "plateaus": len(ps),
                          "activations": " ".join(str(int(p.end)) for p in ps),
@@ -137,8 +165,9 @@ def table(rows, cfg):
         f"Saddle plateaus (n <= 16): plateaus whose level is (1/n) sum of y_i^2 over some subset of the points "
         f"within a relative {SADDLE_TOL:g}; the other plateaus are slow stretches of the final descent.\n",
         "| n | m | runs | interpolating | mean |theta|^2 | max |theta|^2 drift | mean min-norm | ratio mean | ratio max | "
-        "|theta|^2 / sqrt n | min-norm / sqrt n | mean plateaus | mean saddle plateaus | mean active cells |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "learned / restricted min-norm (max) | |theta|^2 / sqrt n | min-norm / sqrt n | mean plateaus | "
+        "mean saddle plateaus | mean active cells |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n in sorted({r["n"] for r in rows}):
         for m in sorted({r["m"] for r in rows if r["n"] == n}):
@@ -150,6 +179,7 @@ def table(rows, cfg):
                 f"| {n} | {m} | {len(rs)} | {len(ok)} | {np.mean([r['theta_sq'] for r in ok] or [np.nan]):.4g} | "
                 f"{max([r['theta_sq_drift'] for r in ok] or [np.nan]):.1g} | "
                 f"{np.mean([r['min_norm'] for r in rs]):.4g} | {np.mean(rat):.4f} | {np.max(rat):.4f} | "
+                f"{max([r['ratio_restricted'] for r in ok] or [np.nan]):.6f} | "
                 f"{np.mean([r['theta_sq_over_sqrt_n'] for r in ok] or [np.nan]):.3f} | "
                 f"{np.mean([r['min_norm_over_sqrt_n'] for r in rs]):.3f} | "
                 f"{np.mean([r['plateaus'] for r in rs]):.1f} | "
@@ -205,8 +235,14 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                   "data", "results"))
     ap.add_argument("--tag", default="town")
+    ap.add_argument("--render", metavar="READING_FILE", help="only rebuild table and figure from the CSV files, "
+                    "appending the paragraph in READING_FILE")
     args = ap.parse_args(argv)
     cfg = dict(REDUCED if args.reduced else FULL)
+    if args.render:
+        with open(args.render, encoding="utf-8") as fh:
+            print(render(args.out, args.tag, cfg, fh.read().strip()))
+        return None
     if args.ns:
         cfg["ns"] = args.ns
     if args.steps:
@@ -221,6 +257,32 @@ def main(argv=None):
             write_outputs(args.out, args.tag, rows, plats, cfg)  # after every block: a stopped run keeps its rows
     print(table(rows, cfg))
     return rows
+
+
+def _parse(v):
+    if v in ("True", "False"):
+        return v == "True"
+    for typ in (int, float):
+        try:
+            return typ(v)
+        except ValueError:
+            pass
+    return v
+
+
+def render(out, tag, cfg, reading=""):
+    """Rebuild the table (with an optional reading paragraph) and the figure from the CSV files."""
+    import csv
+
+    with open(os.path.join(out, f"{tag}_runs.csv"), encoding="utf-8") as fh:
+        rows = [{k: _parse(v) for k, v in r.items()} for r in csv.DictReader(fh)]
+    for r in rows:
+        r["activations"] = str(r["activations"])
+    md = table(rows, cfg) + ("\n" + reading + "\n" if reading else "")
+    with open(os.path.join(out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
+        fh.write(md)
+    figure(rows, os.path.join(out, f"{tag}.png"))
+    return md
 
 
 def write_outputs(out, tag, rows, plats, cfg):
