@@ -133,7 +133,7 @@ def write_csv(path, rows):
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(",".join(keys) + "\n")
         for r in rows:
-            fh.write(",".join(repr(r[k]) if isinstance(r[k], float) else str(r[k]) for k in keys) + "\n")
+            fh.write(",".join(repr(float(r[k])) if isinstance(r[k], float) else str(r[k]) for k in keys) + "\n")
 
 
 def render(out):

@@ -377,6 +377,14 @@ def published_table(cfg, saved, facts, rows, ds):
                      f"{r['verdict']} | {r['certificate'] or '-'} | "
                      f"{r['region_is_global']} | {r['gap_to_vstar']:.3g} | {r['theta_sq']:.5g} | {r['distance']:.2g} | "
                      f"{r['reason'][:140].replace('|', '/')} |")
+    verdicts = "; ".join(f"alpha = {r['alpha']:g}: {r['verdict']}" for r in rows)
+    lines.append(
+        f"\n**Result.** {verdicts}.  Certified saddles (`zero_neuron_can_grow`) at small alpha, certified global "
+        "minima where a large-alpha run got within the tolerances, and for the others the certified statement that "
+        "the run's region holds a global minimum (column `region V(S) = V*`).  Continuations ran from the saved "
+        "endpoint of the lr-0.01 stage with the larger steps listed (the limit of the slow weight-decay phase, not "
+        "the path, is what the verdict is about; GD at those steps stayed stable, and a diverging continuation would "
+        "have been discarded).  One perturbation draw and one initialisation seed per alpha: the 2-core budget.\n")
     return head + "\n".join(lines) + "\n"
 
 

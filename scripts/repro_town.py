@@ -220,11 +220,14 @@ def figure(rows, path):
 
 
 def write_csv(path, rows):
+    import csv
+
     keys = list(rows[0])
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(",".join(keys) + "\n")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(keys)
         for r in rows:
-            fh.write(",".join(repr(r[k]) if isinstance(r[k], float) else str(r[k]) for k in keys) + "\n")
+            out.writerow([repr(float(r[k])) if isinstance(r[k], float) else str(r[k]) for k in keys])
 
 
 def main(argv=None):
