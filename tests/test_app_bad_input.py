@@ -253,7 +253,7 @@ def test_uncertified_result_exits_3(files, capsys, monkeypatch):
         def to_json_obj(self):
             return {"certified": False, "status": "optimal_inaccurate", "reason": "solver stopped early"}
 
-    monkeypatch.setattr("landscape.convex.program.min_norm_interpolator", lambda ds: Fake())
+    monkeypatch.setattr("landscape.convex.program.min_norm_interpolator", lambda ds, **kwargs: Fake())
     assert commands.interpolate is not None
     assert main(["interpolate", "good.json"]) == 3
     captured = capsys.readouterr()
