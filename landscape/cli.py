@@ -33,24 +33,21 @@ EXIT_UNCERTIFIED = 3
 # ---------------------------------------------------------------------------
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _int_at_least(low):
+    """argparse type: an integer ``>= low``."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+    return parse
 
 
-def _nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+_positive_int = _int_at_least(1)
+_nonnegative_int = _int_at_least(0)
 
 
 def _rational(text):
@@ -305,16 +302,15 @@ def _cmd_train(args):
         raise InputError("--plot needs --out DIR")
     ds = load_data(args)
     with _ProgressBars(args) as bars:
-        progress = None
-        if bars.show:
-            def progress(step, loss):
-                bar = bars.bar("train", "step", total=args.steps)
-                bar.update(step - bar.n)
-                bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+        def progress(step, loss):
+            bar = bars.bar("train", "step", total=args.steps)
+            bar.update(step - bar.n)
+            bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+
         return dumps(command_train(ds, lam=args.lam, width=args.width, init_scale=args.init_scale,
                                    init=args.init, seed=args.seed, lr=args.lr, steps=args.steps,
                                    grad_tol=args.grad_tol, classify=not args.no_classify, plot=args.plot,
-                                   out_dir=args.out_dir, progress=progress))
+                                   out_dir=args.out_dir, progress=progress if bars.show else None))
 
 
 # ---------------------------------------------------------------------------
@@ -481,13 +477,12 @@ def _cmd_interpolate(args):
 
     ds = load_data(args)
     with _ProgressBars(args) as bars:
-        on_stage = None
-        if bars.show:
-            def on_stage(name, index, total):
-                bar = bars.bar("interpolate", "stage", total=total)
-                bar.set_description_str(f"interpolate: {name}", refresh=False)
-                bar.update(index - bar.n)
-        return interpolate(ds, on_stage=on_stage)
+        def on_stage(name, index, total):
+            bar = bars.bar("interpolate", "stage", total=total)
+            bar.set_description_str(f"interpolate: {name}", refresh=False)
+            bar.update(index - bar.n)
+
+        return interpolate(ds, on_stage=on_stage if bars.show else None)
 
 
 # ---------------------------------------------------------------------------

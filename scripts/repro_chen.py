@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from landscape.convex.program import RegionProgram  # noqa: E402
 from landscape.data import generate, parse_lam  # noqa: E402
 from landscape.dynamics import classify_endpoint, effective_rank, train_batch  # noqa: E402
+from landscape.app.reports import write_rows_csv  # noqa: E402
 
 LAMS = ["1/1000", "3/1000", "1/100", "3/100", "1/10"]
 SEEDS = [0, 1]
@@ -128,12 +129,6 @@ def figure(rows, path):
     plt.close(fig)
 
 
-def write_csv(path, rows):
-    keys = list(rows[0])
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(",".join(keys) + "\n")
-        for r in rows:
-            fh.write(",".join(repr(float(r[k])) if isinstance(r[k], float) else str(r[k]) for k in keys) + "\n")
 
 
 def render(out):
@@ -171,7 +166,7 @@ def main(argv=None):
     rows = []
     for lam in LAMS:
         rows += run(ds, lam)
-    write_csv(os.path.join(args.out, "chen_runs.csv"), rows)
+    write_rows_csv(os.path.join(args.out, "chen_runs.csv"), rows)
     md = table(rows)
     with open(os.path.join(args.out, "chen_table.md"), "w", encoding="utf-8") as fh:
         fh.write(md)

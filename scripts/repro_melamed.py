@@ -38,6 +38,7 @@ from landscape.dynamics.metrics import (  # noqa: E402
     off_subspace_gradient_norms,
     off_subspace_projector,
 )
+from landscape.app.reports import write_rows_csv  # noqa: E402
 
 N, K, D, WIDTH, LR, STEPS = 20, 2, 10, 100, 0.002, 200_000  # lr 0.05 diverges at alpha = 1
 ALPHAS, LAMS, SEEDS = [1e-3, 1.0], [0.0, 0.01], [0, 1]
@@ -144,12 +145,6 @@ def figure(rows, path):
     plt.close(fig)
 
 
-def write_csv(path, rows):
-    keys = list(rows[0])
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(",".join(keys) + "\n")
-        for r in rows:
-            fh.write(",".join(repr(float(r[k])) if isinstance(r[k], float) else str(r[k]) for k in keys) + "\n")
 
 
 def main(argv=None):
@@ -166,7 +161,7 @@ def main(argv=None):
     for al in ALPHAS:
         for lam in LAMS:
             rows += measure(ds, B, lam, al)
-    write_csv(os.path.join(args.out, "melamed_runs.csv"), rows)
+    write_rows_csv(os.path.join(args.out, "melamed_runs.csv"), rows)
     md = table(rows)
     with open(os.path.join(args.out, "melamed_table.md"), "w", encoding="utf-8") as fh:
         fh.write(md)

@@ -44,6 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from landscape.convex.program import RegionProgram  # noqa: E402
 from landscape.data import generate  # noqa: E402
 from landscape.dynamics import VERDICTS, classify_endpoint, train_batch  # noqa: E402
+from landscape.app.reports import write_rows_csv  # noqa: E402
 
 REDUCED = dict(alphas=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], seeds=[0, 1], steps=600_000)
 FULL = dict(alphas=[float(v) for v in np.logspace(-4, 0, 9)], seeds=[0, 1, 2], steps=4_000_000)
@@ -124,7 +125,7 @@ def reclassify(out, tag, lam="3/10000"):
                       "certificate": cert.get("type", ""), "distance": v.distance, "value_gap": v.value_gap,
                       "kink_margin": v.kink_margin, "reason": v.reason})
             rows.append(r)
-    write_csv(os.path.join(out, f"{tag}_runs.csv"), rows)
+    write_rows_csv(os.path.join(out, f"{tag}_runs.csv"), rows)
     saved["runs"] = rows
     saved["reclassified"] = True
     with open(os.path.join(out, f"{tag}.json"), "w", encoding="utf-8") as fh:
@@ -161,19 +162,8 @@ def table(rows, facts):
     return "\n".join(lines) + "\n"
 
 
-def write_csv(path, rows):
-    keys = list(rows[0])
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(",".join(keys) + "\n")
-        for r in rows:
-            fh.write(",".join(_cell(r[k]) for k in keys) + "\n")
 
 
-def _cell(v):
-    if isinstance(v, float):
-        return repr(v)
-    text = str(v)
-    return '"' + text.replace('"', "'") + '"' if ("," in text or '"' in text) else text
 
 
 # ---------------------------------------------------------------------------
@@ -220,7 +210,7 @@ def published_train(out, tag="theorem2_published", cfg=None, log=print):
                          ("step", "loss", "gap_to_vstar", "theta_sq", "grad_sq", "support_size", "directions",
                           "rank", "effective_rank")}})
     np.savez_compressed(os.path.join(out, f"{tag}_networks.npz"), **nets)
-    write_csv(os.path.join(out, f"{tag}_trajectories.csv"), traj)
+    write_rows_csv(os.path.join(out, f"{tag}_trajectories.csv"), traj)
     with open(os.path.join(out, f"{tag}.json"), "w", encoding="utf-8") as fh:
         json.dump({"config": cfg, "train_seconds": seconds, "runs": meta}, fh, indent=1, default=str)
     return published_classify(out, tag, log=log)
@@ -290,7 +280,7 @@ def published_classify(out, tag="theorem2_published", log=print):
                      "certificate": cert.get("type", ""), "distance": v.distance, "value_gap": v.value_gap,
                      "grad_sq": v.grad_sq, "reason": v.reason})
         log(f"  alpha={m['alpha']:g} seed={m['seed']}: {v.verdict} {v.reason[:160]}")
-    write_csv(os.path.join(out, f"{tag}_runs.csv"), rows)
+    write_rows_csv(os.path.join(out, f"{tag}_runs.csv"), rows)
     from landscape.app.claims import _best_growth_direction, _single_neuron_residual
     from landscape.convex.interpolation import min_norm_interpolator
 
@@ -469,8 +459,8 @@ def main(argv=None):
     for f in facts:
         nets.update(f.pop("networks"))
     np.savez_compressed(os.path.join(args.out, f"{tag}_networks.npz"), **nets)
-    write_csv(os.path.join(args.out, f"{tag}_runs.csv"), rows)
-    write_csv(os.path.join(args.out, f"{tag}_trajectories.csv"), traj)
+    write_rows_csv(os.path.join(args.out, f"{tag}_runs.csv"), rows)
+    write_rows_csv(os.path.join(args.out, f"{tag}_trajectories.csv"), traj)
     md = (f"## Theorem 2 (Boursier et al. 2025): small vs large initialisation\n\nwidth {args.width}, lr {args.lr}, "
           f"{cfg['steps']} GD steps, seeds {cfg['seeds']}, {seconds:.0f} s in total.  Verdicts are exact statements "
           "about the polished endpoint (landscape.dynamics.classify_endpoint); 'below V(single)' is float evidence.\n"

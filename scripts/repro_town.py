@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from landscape.data import Dataset  # noqa: E402
 from landscape.dynamics import train_batch  # noqa: E402
 from landscape.dynamics.plateaus import detect_plateaus  # noqa: E402
+from landscape.app.reports import write_rows_csv  # noqa: E402
 
 REDUCED = dict(ns=[2, 4, 8, 16], seeds=[0, 1], steps=20_000)
 FULL = dict(ns=[2, 4, 8, 16, 32, 64, 128], seeds=[0, 1], steps=30_000)
@@ -219,15 +220,6 @@ def figure(rows, path):
     plt.close(fig)
 
 
-def write_csv(path, rows):
-    import csv
-
-    keys = list(rows[0])
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(keys)
-        for r in rows:
-            out.writerow([repr(float(r[k])) if isinstance(r[k], float) else str(r[k]) for k in keys])
 
 
 def main(argv=None):
@@ -289,9 +281,9 @@ def render(out, tag, cfg, reading=""):
 
 
 def write_outputs(out, tag, rows, plats, cfg):
-    write_csv(os.path.join(out, f"{tag}_runs.csv"), rows)
+    write_rows_csv(os.path.join(out, f"{tag}_runs.csv"), rows)
     if plats:
-        write_csv(os.path.join(out, f"{tag}_plateaus.csv"), plats)
+        write_rows_csv(os.path.join(out, f"{tag}_plateaus.csv"), plats)
     with open(os.path.join(out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
         fh.write(table(rows, cfg))
     figure(rows, os.path.join(out, f"{tag}.png"))

@@ -269,7 +269,7 @@ def test_certified_result_exits_0(files, capsys):
 def test_too_large_keyword_without_a_flag_names_the_python_api(files, capsys, monkeypatch):
     from landscape.errors import TooLargeError
 
-    def refuse(ds):
+    def refuse(ds, **kwargs):
         raise TooLargeError("min-norm interpolator over all signed cones", 10**6, 10**4, "max_cones")
 
     monkeypatch.setattr("landscape.convex.program.min_norm_interpolator", refuse)

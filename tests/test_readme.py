@@ -45,8 +45,6 @@ def test_the_block_extractor_finds_every_block():
 
 
 @pytest.mark.slow
-# The README of this commit still has undefined names (w, a, W) in its example; the
-# coordinator rewrites it.  strict: once the README runs, this marker must go.
 def test_readme_python_blocks_run(tmp_path):
     blocks = python_blocks(README.read_text(encoding="utf-8"))
     if not blocks:

@@ -52,7 +52,7 @@ from fractions import Fraction
 from ..errors import InputError
 
 
-__all__ = ["render_table", "plot_figure", "round_directed", "Interval", "FORMATS"]
+__all__ = ["render_table", "write_rows_csv", "plot_figure", "round_directed", "Interval", "FORMATS"]
 
 FORMATS = ("csv", "markdown", "latex")
 
@@ -305,6 +305,24 @@ def render_table(names, rows, fmt="markdown", digits=6, caption=None, label=None
             lines.append(rf"\label{{{label}}}")
         lines += inner + [r"\end{table}"]
     return "\n".join(lines)
+
+
+def write_rows_csv(path, rows) -> None:
+    """Write dict rows (one key order, the first row's) atomically as CSV (:func:`render_table`).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.csv")
+    >>> write_rows_csv(path, [{"m": 10, "note": "a, b", "x": 0.1}])
+    >>> print(open(path).read().strip())
+    m,note,x
+    10,"a, b",0.1
+    """
+    from ..data import atomic_write
+
+    if not rows:
+        raise InputError(f"{path}: no rows to write")
+    keys = list(rows[0])
+    atomic_write(path, render_table(keys, [[r[k] for k in keys] for r in rows], "csv") + "\n")
 
 
 def _render_csv(names, rows):
