@@ -361,7 +361,7 @@ def _cmd_plot(args):
 
 
 # ---------------------------------------------------------------------------
-# landscape report  (landscape/app/report.py)
+# landscape report  (landscape/app/html_report.py)
 # ---------------------------------------------------------------------------
 
 def _add_report(sub):
@@ -375,7 +375,7 @@ def _add_report(sub):
 
 
 def _cmd_report(args):
-    from .app.report import write_report
+    from .app.html_report import write_report
 
     return write_report(args.db, args.out, results=args.results, title=args.title)
 

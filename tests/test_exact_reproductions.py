@@ -13,7 +13,7 @@ from fractions import Fraction
 import pytest
 
 from landscape.app import claims
-from landscape.app.report import build_report, markdown_to_html, write_report
+from landscape.app.html_report import build_report, markdown_to_html, write_report
 from landscape.convex.program import RegionProgram
 from landscape.data import Dataset, load_dataset
 from landscape.errors import InputError

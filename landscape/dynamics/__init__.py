@@ -16,7 +16,10 @@ Modules (one concept each):
 * :mod:`~landscape.dynamics.flow` -- gradient flow (:func:`train_flow`);
 * :mod:`~landscape.dynamics.endpoint` -- :func:`classify_endpoint`;
 * :mod:`~landscape.dynamics.output` -- result files, plots and the ``landscape train`` command;
-* :mod:`~landscape.dynamics.search` -- counterexamples found by descent (:func:`descent_counterexample`).
+* :mod:`~landscape.dynamics.search` -- counterexamples found by descent (:func:`descent_counterexample`);
+* :mod:`~landscape.dynamics.plateaus`, :mod:`~landscape.dynamics.metrics`,
+  :mod:`~landscape.dynamics.measured` -- loss plateaus, input gradients off the data's
+  span, and the ``train_measured`` sweep kind (floating point only; imported on use).
 
 References
 ----------
