@@ -228,23 +228,26 @@ def direction_groups(cache: SolveCache, glob, active, max_supports=None):
     # group is needed only if dropping it raises V by more than that tolerance; a group whose
     # loss is below it (a tiny optimal neuron) would make the two definitions disagree
     tol = certified_tol(glob.upper)
-
-    def raised(opt):  # V(rest) > V* + tol, proven
-        return opt.status in USABLE and opt.lower > glob.upper + tol
-
-    def attains(opt):  # V(choice) = V* within the certified tolerance, proven
-        return opt.status in USABLE and opt.upper - glob.lower <= tol
-
     for G in groups:
         rest = [c for c in A if c not in G]
-        if rest and not _holds(prog, cache.V(rest), raised):
+        if rest and not _holds(prog, cache.V(rest), lambda o: _above(o, glob, tol)):
             return None
         if not rest and not cache.empty_value() > glob.upper + tol:
             return None
     for choice in itertools.product(*groups):
-        if not _holds(prog, cache.V(choice), attains):
+        if not _holds(prog, cache.V(choice), lambda o: _attains(o, glob)):
             return None
     return [tuple(G) for G in groups]
+
+
+def _attains(opt, glob):
+    """``V(S) = V*`` within the certified tolerance, proven by the bounds of ``opt``."""
+    return opt.status in USABLE and opt.upper - glob.lower <= certified_tol(glob.upper)
+
+
+def _above(opt, glob, margin=0):
+    """``V(S) > V* + margin``, proven by the bounds of ``opt``."""
+    return opt.status in USABLE and opt.lower > glob.upper + margin
 
 
 def _holds(prog, opt, test):
@@ -273,17 +276,10 @@ def global_upset(cache: SolveCache, glob, active):
             if any(set(M) <= set(B) for M in minimal):
                 continue
             opt = cache.V(B)  # decided from proven bounds alone (V(B) >= V*)
-
-            def attains(o):
-                return o.status in USABLE and o.upper - glob.lower <= certified_tol(glob.upper)
-
-            def above(o):
-                return o.status in USABLE and o.lower > glob.upper
-
-            if not (attains(opt) or above(opt)) and opt.status in USABLE:
+            if not (_attains(opt, glob) or _above(opt, glob)) and opt.status in USABLE:
                 opt = tightened_optimum(cache.prog, opt, dual="cones")  # a narrower proven bracket
-            if attains(opt):
+            if _attains(opt, glob):
                 minimal.append(B)
-            elif not above(opt):
+            elif not _above(opt, glob):
                 undecided.append(B)
     return minimal, undecided
