@@ -211,14 +211,14 @@ def counterexample(ds, lam, width, *, max_supports=None, samples=None, descents=
     (False, False, 2)
     """
     from ..errors import DEFAULT_MAX_SUPPORTS
-    from ..regions.counterexample import certify_support, complete_search_size, search_supports
+    from ..regions.counterexample import complete_search_size, find_counterexample, search_supports
     from ..regions.landscape import Landscape
 
-    max_supports = DEFAULT_MAX_SUPPORTS if max_supports is None else int(max_supports)
-    land = Landscape(ds, lam, max_supports=max_supports, samples=samples, seed=seed)
     m = int(width)
     if m < 1:
         raise InputError(f"width must be at least 1, got {m}")
+    max_supports = DEFAULT_MAX_SUPPORTS if max_supports is None else int(max_supports)
+    land = Landscape(ds, lam, max_supports=max_supports, samples=samples, seed=seed)
     supports = search_supports(land, m, max_supports, samples, seed)
     complete = complete_search_size(land, m) <= max_supports  # search_supports' own criterion
     head = {"width": m, "lam": land.lam}
@@ -228,14 +228,9 @@ def counterexample(ds, lam, width, *, max_supports=None, samples=None, descents=
         return {"found": True, "certified": True, **head, "a": list(a), "W": [list(w) for w in W],
                 "certificate": certificate, "found_by": how}
 
-    tried = set()
-    for S in supports:
-        tried.add(S)
-        hit = certify_support(ds, land, S, m)
-        if on_support is not None:
-            on_support()
-        if hit is not None:
-            return found(*hit, "complete search" if complete else "sampled regions")
+    network, certificate = find_counterexample(ds, land.lam, m, land=land, supports=supports, on_support=on_support)
+    if network is not None:
+        return found(network, certificate, "complete search" if complete else "sampled regions")
     # an incomplete negative is not a certified answer: "certified": false (exit status 3)
     out = {"found": False, "certified": complete, **head, "complete": complete, "supports_tried": len(supports)}
     if complete:
@@ -247,7 +242,7 @@ def counterexample(ds, lam, width, *, max_supports=None, samples=None, descents=
     runs = DEFAULT_DESCENTS if descents is None else int(descents)
     if runs > 0:
         search = descent_counterexample(ds, land.lam, m, runs, land=land, seed=seed, lr=lr, steps=steps,
-                                        tried=tried, on_run=on_run)
+                                        tried=set(supports), on_run=on_run)
         if search.network is not None:
             return found(search.network, search.certificate, "descent")
         out["descents"] = search.to_json_obj()

@@ -24,7 +24,7 @@ __all__ = ["find_counterexample", "search_supports", "complete_search_size", "ce
 
 
 def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None, samples=None, seed=0,
-                        on_support=None):
+                        on_support=None, supports=None):
     """Search supports of width-``m`` regions for a certified spurious local minimum.
 
     Without ``samples`` every support of size ``<= min(m, n + 1)`` is tried (a complete
@@ -51,7 +51,8 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
     ``(None, None)``.  The network has exactly ``m`` neurons: a smaller support is padded
     by splitting a neuron into parallel copies, or by zero neurons in the exact boundary
     case (where the exact test then also covers them).  ``on_support`` is called after
-    each support tried (progress display).
+    each support tried (progress display).  ``supports`` overrides the supports tried
+    (default :func:`search_supports` of ``land, m, max_supports, samples, seed``).
 
     Examples
     --------
@@ -68,7 +69,9 @@ def find_counterexample(ds, lam, m, max_supports=DEFAULT_MAX_SUPPORTS, land=None
     m = int(m)
     if m < 1:
         raise InputError(f"width must be at least 1, got {m}")
-    for S in search_supports(land, m, max_supports, samples, seed):
+    if supports is None:
+        supports = search_supports(land, m, max_supports, samples, seed)
+    for S in supports:
         found = certify_support(ds, land, S, m)
         if on_support is not None:
             on_support()
