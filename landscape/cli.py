@@ -523,6 +523,8 @@ def _add_analyse(sub):
                    help=f"limit on supports solved for exact answers, and on the solves of the branch and bound "
                         f"for L*_m (default {DEFAULT_MAX_SUPPORTS:,})")
     p.add_argument("--out", dest="out_dir", metavar="DIR", help="write summary.json and summary.csv here")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="processes for large batches of certified solves (default 1: this process only)")
     add_progress_argument(p)
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="table: rows printed as each width finishes; json: the summary.json object at the end")
@@ -581,7 +583,7 @@ def _cmd_analyse(args):
         with bars:
             result = analyse(ds, args.lam, args.width, measure=args.measure, samples=args.samples, seed=args.seed,
                              max_supports=args.max_supports, eps=args.eps, on_row=on_row, on_width=on_width,
-                             on_solve=on_solve)
+                             on_solve=on_solve, workers=args.workers)
     except TooLargeError as exc:
         raise InputError(_analyse_flags(str(exc))) from None
     if args.out_dir:

@@ -6,8 +6,11 @@
    cache: 100 supports of 1..7 cones, each followed by itself plus one cone): certified solves
    per second on this checkout (the new path) and on another checkout (``--baseline-tree``,
    default ``/work/main`` if it exists: today's path), each in fresh processes, interleaved
-   in the same run, as solves/s per core (CPU time; wall time beside it) and their ratio;
-   then a fresh cvxpy problem per support (the authors' approach) for scale;
+   in the same run, as solves/s per core (CPU time; wall time beside it) and their ratio.
+   The old path is ``RegionProgram.solve`` one support at a time; the new path is
+   ``convex.batch.solve_many`` over the 300 supports ("batch") and one support per call
+   ("single"), where the tree has it; then a fresh cvxpy problem per support (the authors'
+   approach) for scale;
 2. global optimum n = 30, d = 3 (~1,744 cones): cone generation vs one monolithic solve
    over all cones (both certified over all K cones), and the pruned support size;
 3. global optimum n = 100, d = 3 (~19,800 cones): wall time of the certified cone generation.
@@ -42,43 +45,61 @@ else:
     sizes = [8] * 300 if SIZES == "8" else rng.integers(1, 9, 300).tolist()
     supports = [rng.choice(prog.K, k, replace=False) for k in sizes]
     solve = prog.solve
+try:  # the batched path, where this tree has it
+    from landscape.convex.batch import solve_many
+except ImportError:
+    solve_many = None
+if solve_many is not None and MODE == "single" and SIZES != "grow":
+    solve = lambda S: solve_many(prog, [S])[0]
 prog.solve(supports[0])
+if solve_many is not None:
+    solve_many(prog, supports[:2])  # compiled kernels loaded (compiled once, cached on disk)
 t, c = time.perf_counter(), time.process_time()
-fast = [solve(S) for S in supports]
+if solve_many is not None and MODE == "batch" and SIZES != "grow":
+    fast = solve_many(prog, supports)
+else:
+    fast = [solve(S) for S in supports]
 t_fast = (time.perf_counter() - t) / len(supports)
 c_fast = (time.process_time() - c) / len(supports)
 """
 SMALL = SETUP + "print(t_fast, c_fast, sum(o.certified for o in fast))"
 
 
-def small_rate(tree=None, sizes="8"):
+def small_rate(tree=None, sizes="8", mode="solve"):
     """``(wall s, CPU s, certified)`` per small solve in a fresh process on the package at
-    ``tree`` (default: this checkout); ``sizes`` "8" (|S| = 8) or "1-8" (|S| uniform)."""
+    ``tree`` (default: this checkout); ``sizes`` "8" (|S| = 8), "1-8" (|S| uniform) or
+    "grow" (through the solve cache); ``mode`` "solve", "batch" or "single" (see above)."""
     env = dict(os.environ)
     root = tree or ROOT
     env["PYTHONPATH"] = root
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    code = f"SIZES = {sizes!r}\n" + SMALL
+    code = f"SIZES = {sizes!r}\nMODE = {mode!r}\n" + SMALL
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True,
                          check=True).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])
 
 
 def compare_small(baseline, rounds):
-    """Old path (``baseline`` tree) and new path (this tree) in the same run: fresh processes,
-    interleaved (alternating which goes first), median solves/s of CPU time per core."""
+    """Old path (``baseline`` tree, one ``RegionProgram.solve`` per support) and new path
+    (this tree, batched and one support per call) in the same run: fresh processes,
+    interleaved (rotating which goes first), median solves/s of CPU time per core."""
+    med = lambda xs, k: sorted(x[k] for x in xs)[len(xs) // 2]  # noqa: E731
     for sizes in ("8", "1-8", "grow"):
-        new, old = [], []
+        runs = [("old", baseline, "solve")] + ([("new", None, "solve")] if sizes == "grow" else
+                                                [("new batch", None, "batch"), ("new single", None, "single")])
+        acc = {name: [] for name, _, _ in runs}
         for i in range(rounds):
-            pair = [(new, None), (old, baseline)]
-            for acc, tree in (pair if i % 2 == 0 else pair[::-1]):
-                acc.append(small_rate(tree, sizes))
-        med = lambda xs, k: sorted(x[k] for x in xs)[len(xs) // 2]  # noqa: E731
+            for name, tree, mode in runs[i % len(runs):] + runs[:i % len(runs)]:
+                acc[name].append(small_rate(tree, sizes, mode))
         what = {"8": "|S| = 8", "1-8": "|S| in 1..8", "grow": "cache: S, then S + one cone"}[sizes]
-        print(f"  {what} (n = 8, d = 3, 300 supports, {rounds} interleaved rounds): "
-              f"old {1 / med(old, 1):.0f}/s ({old[0][2]}/300 certified), new {1 / med(new, 1):.0f}/s "
-              f"({new[0][2]}/300 certified) per core (CPU time); ratio {med(old, 1) / med(new, 1):.2f}x "
-              f"(wall: old {1 / med(old, 0):.0f}/s, new {1 / med(new, 0):.0f}/s, ratio {med(old, 0) / med(new, 0):.2f}x)")
+        old = acc["old"]
+        parts = [f"old {1 / med(old, 1):.0f}/s ({old[0][2]}/300 certified)"]
+        for name, _, _ in runs[1:]:
+            new = acc[name]
+            parts.append(f"{name} {1 / med(new, 1):.0f}/s ({new[0][2]}/300 certified, "
+                         f"ratio {med(old, 1) / med(new, 1):.2f}x; wall ratio {med(old, 0) / med(new, 0):.2f}x)")
+        print(f"  {what} (n = 8, d = 3, 300 supports, {rounds} interleaved rounds, per core, CPU time): "
+              + "; ".join(parts))
 
 
 def main():
@@ -93,7 +114,7 @@ def main():
     from landscape.convex.program import RegionProgram
     from landscape.data import generate
 
-    ns = {"SIZES": "8"}
+    ns = {"SIZES": "8", "MODE": "batch"}
     exec(SETUP, ns)
     prog, supports, fast, t_fast = ns["prog"], ns["supports"], ns["fast"], ns["t_fast"]
     print(f"small V(S) (n=8, d=3, K={prog.K}): certified solves per second, old path vs new path")

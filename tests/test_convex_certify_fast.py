@@ -203,8 +203,8 @@ fractions = st.fractions(min_value=-10**4, max_value=10**4, max_denominator=10**
        st.fractions(min_value=Fraction(1, 10**6), max_value=10, max_denominator=10**6))
 @settings(max_examples=300, deadline=None)
 def test_integer_gap_check_is_gap_ok(lower, gap, scale):
-    from landscape.convex.certify import _gap_ok
+    from landscape.convex.certify import gap_within
     from landscape.exact.arithmetic import gap_ok
 
     for upper in (lower + gap * Fraction(1, 10**6), lower + gap, lower - gap):
-        assert _gap_ok(lower, upper, scale) == gap_ok(lower, upper, scale=scale)
+        assert gap_within(lower, upper, scale) == gap_ok(lower, upper, scale=scale)

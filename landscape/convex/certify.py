@@ -45,14 +45,14 @@ from ..results.status import SolverStatus
 from .dual import all_cones_dual, dyadic_rows, exact_cone_norm
 from .optimum import RegionOptimum
 
-__all__ = ["certify_candidate", "extend_certificate", "rational_point", "push_into_cone", "dual_bound", "solver_multipliers",
+__all__ = ["certify_candidate", "extend_certificate", "gap_within", "rational_point", "push_into_cone", "dual_bound", "solver_multipliers",
            "zero_network_value", "ZERO_REL"]
 
 #: candidate weights below this fraction of the largest (or of ``|y| / |X|_2``) are zero
 ZERO_REL = 1e-9
 
 
-def _gap_ok(lower, upper, scale) -> bool:
+def gap_within(lower, upper, scale) -> bool:
     """:func:`~landscape.exact.arithmetic.gap_ok` at ``GAP_TOL`` in integer arithmetic (the
     same decision, without intermediate Fractions).
 
@@ -60,7 +60,7 @@ def _gap_ok(lower, upper, scale) -> bool:
     >>> args = [(Fraction(1), Fraction(1) + Fraction(1, 10**10), Fraction(1)),
     ...         (Fraction(-3, 7), Fraction(-3, 7) + Fraction(1, 10**8), Fraction(1, 2)),
     ...         (Fraction(0), Fraction(1, 10**8), Fraction(1, 10**4))]
-    >>> [_gap_ok(*a) == gap_ok(a[0], a[1], scale=a[2]) for a in args]
+    >>> [gap_within(*a) == gap_ok(a[0], a[1], scale=a[2]) for a in args]
     [True, True, True]
     """
     un, ud, ln, ld = upper.numerator, upper.denominator, lower.numerator, lower.denominator
@@ -305,7 +305,7 @@ def certify_candidate(st, lam, cand, dual="cones", scale=None) -> RegionOptimum:
             sq, dd, mu_rows = _multiplier_norms(st, cand, rn, rden)
             if dd is not None:
                 t, lower = dual_bound(E, nlam, rn, rden, Fraction(max(sq, default=0), dd * dd))
-                if _gap_ok(lower, upper, scale):
+                if gap_within(lower, upper, scale):
                     mus = {c: mu_rows[i].copy() for i, c in enumerate(cones)}
                 else:
                     lower = None
@@ -323,7 +323,7 @@ def certify_candidate(st, lam, cand, dual="cones", scale=None) -> RegionOptimum:
                 if c not in Ns:
                     Ns[c], mus[c] = exact_cone_norm(st, c, b(c), rn, rden, nlam, faces.get(c), refine=False)
             t, lower = dual_bound(E, nlam, rn, rden, max(Ns.values(), default=Fraction(0)))
-            if not _gap_ok(lower, upper, scale):
+            if not gap_within(lower, upper, scale):
                 for c in cones:
                     if Ns[c] > nlam * nlam:
                         Ns[c], mus[c] = exact_cone_norm(st, c, b(c), rn, rden, nlam, faces.get(c))
@@ -333,7 +333,7 @@ def certify_candidate(st, lam, cand, dual="cones", scale=None) -> RegionOptimum:
     zero = tuple(Fraction(0) for _ in range(st.dim))
     u_exact = {c: (tuple(Fraction(v, uden) for v in Ui[i]) if any(Ui[i]) else zero) for i, c in enumerate(cones)}
     status = SolverStatus(cand.status)
-    certified = status.certifiable and _gap_ok(lower, upper, scale)
+    certified = status.certifiable and gap_within(lower, upper, scale)
     if certified:
         reason = ""
     elif not status.certifiable:
@@ -351,7 +351,7 @@ def extend_certificate(st, lam, opt, cones):
     subset ``T`` of ``S`` (no face programme), without solving; None if it does not hold.
 
     The rational point of ``opt`` (zero on the added cones) is feasible for ``S``, so
-    ``V(S) <= opt.upper``.  Its dual certificate is the residual ``r`` scaled by
+    ``V(S) <= opt.upper``.  Its dual certificate is the residual ``r`` (or the validated float one) scaled by
     ``t = opt.dual_scale`` with ``t^2 |s_c X^T D_c r + G_c^T mu_c|^2 <= (n lam)^2`` for the
     cones of ``T``; if an exact check (:func:`~landscape.convex.dual.exact_cone_norm`) finds
     multipliers that satisfy the same inequality for every added cone, the same dual point is
@@ -373,7 +373,7 @@ def extend_certificate(st, lam, opt, cones):
     >>> extend_certificate(prog, prog.lam, prog.solve([bad + 1]), [c, bad + 1]) is None  # c is needed
     True
     """
-    if not opt.certified or opt.faces or opt.method not in ("direct", "extended") or opt.dual_residual_exact is not None:
+    if not opt.certified or opt.faces or opt.method not in ("direct", "extended"):
         return None
     cones = tuple(cones)
     added = [c for c in cones if c not in opt.u_exact]
@@ -384,7 +384,7 @@ def extend_certificate(st, lam, opt, cones):
         return None
     nlam = st.n * lam
     bound = nlam / t  # the added cones need |s_c X^T D_c r + G_c^T mu_c| <= n lam / t
-    r = opt.residual
+    r = opt.dual_residual  # the dual point is t r (the residual, or a validated float one)
     fb = float(bound)
     mus = dict(opt.mu)
     checks = []
@@ -398,10 +398,11 @@ def extend_certificate(st, lam, opt, cones):
             if cone_dual_value(st, c, b)[0] > fb * (1 - 1e-9):
                 return None
         checks.append((c, b))
+    dual_r = opt.dual_residual_exact if opt.dual_residual_exact is not None else opt.residual_exact
     rden = 1
-    for v in opt.residual_exact:
+    for v in dual_r:
         rden = math.lcm(rden, v.denominator)
-    rn = [v.numerator * (rden // v.denominator) for v in opt.residual_exact]
+    rn = [v.numerator * (rden // v.denominator) for v in dual_r]
     b2 = bound * bound
     for c, b in checks:
         N, mu = exact_cone_norm(st, c, b, rn, rden, bound)
@@ -411,4 +412,5 @@ def extend_certificate(st, lam, opt, cones):
     zero = tuple(Fraction(0) for _ in range(st.dim))
     u_exact = {c: opt.u_exact.get(c, zero) for c in cones}
     return RegionOptimum(cones, opt.lower, opt.upper, True, opt.status, "", u_exact, mus, opt.residual_exact,
-                         opt.fitted_exact, opt.solver, lam, opt.dual_scale, method="extended")
+                         opt.fitted_exact, opt.solver, lam, opt.dual_scale, method="extended",
+                         dual_residual_exact=opt.dual_residual_exact)

@@ -27,7 +27,7 @@ import numpy as np
 
 from .balanced import balanced_network
 
-__all__ = ["RegionOptimum", "WidthOptimum", "Interpolator"]
+__all__ = ["RegionOptimum", "ValidatedOptimum", "WidthOptimum", "Interpolator"]
 
 
 def _floats(q):
@@ -112,6 +112,12 @@ class RegionOptimum:
         return float(self.dual_scale) * _floats(r)
 
     @property
+    def dual_residual(self) -> np.ndarray:
+        """Float view of the residual whose multiple ``dual_scale * r`` proves ``lower``."""
+        r = self.dual_residual_exact if self.dual_residual_exact is not None else self.residual_exact
+        return _floats(r)
+
+    @property
     def gap(self) -> Fraction:
         return self.upper - self.lower
 
@@ -170,6 +176,97 @@ class RegionOptimum:
         if self.pruned_from is not None:
             obj["pruned_from"] = self.pruned_from
         return obj
+
+
+def _dyadic_ints(U):
+    """Exact integers ``N`` and ``k`` with ``U = N / 2^k`` for a float array ``U``."""
+    ratios = [float(v).as_integer_ratio() for v in np.asarray(U, dtype=float).ravel()]
+    k = max((d.bit_length() - 1 for _, d in ratios), default=0)
+    return [a << (k - d.bit_length() + 1) for a, d in ratios], k
+
+
+class ValidatedOptimum(RegionOptimum):
+    """A :class:`RegionOptimum` whose bounds were proven in float arithmetic with a priori
+    rounding-error bounds (:mod:`landscape.convex.float_bounds`): exact rational bounds all
+    the same, but its point ``u_c`` and its dual residual are floats (rationals with a power
+    of two denominator), and the exact views (``u_exact``, ``residual_exact``,
+    ``fitted_exact``, ``dual_residual_exact``) are computed on first access.
+
+    ``residual`` and ``fitted`` are the float residual and fit of the certificate (within
+    a few units in the last place of the exact ones); ``dual_residual`` is exactly the
+    float residual ``r~`` of the dual point ``dual_scale * r~``.  Build one with
+    :meth:`from_floats`; :func:`dataclasses.replace` gives an eager copy.
+    """
+
+    proof = "validated float"
+
+    @classmethod
+    def from_floats(cls, cones, lower, upper, status, U, residual, mu, t, lam, exact, patterns, solver):
+        """``U``: ``(k, p)`` floats, ``residual`` ``(n,)``, ``mu`` ``(k, n)``, ``t`` the
+        float dual scale; ``exact`` the :class:`~landscape.exact.arithmetic.ExactData` and
+        ``patterns`` ``(k, n)`` bool of the cones' cells (for the exact views)."""
+        obj = cls.__new__(cls)
+        obj.__dict__.update(cones=tuple(cones), lower=lower, upper=upper, certified=True, status=status, reason="",
+                            solver=solver, lam=lam, dual_scale=Fraction(float(t)), method="direct", iterations=1,
+                            faces={}, pruned_from=None, _U=np.asarray(U, dtype=float), _r=np.asarray(residual, dtype=float),
+                            _mu=np.asarray(mu, dtype=float), _patterns=np.asarray(patterns, dtype=bool),
+                            _exact=(exact.Xl, exact.dx, exact.yn, exact.dy))
+        return obj
+
+    # an eager copy (dataclasses.replace) has the exact fields only: views fall back to them
+    @cached_property
+    def u(self) -> dict:
+        if "_U" not in self.__dict__:
+            return RegionOptimum.u.func(self)
+        return {c: self._U[i].copy() for i, c in enumerate(self.cones)}
+
+    @cached_property
+    def u_exact(self) -> dict:
+        return {c: tuple(Fraction(float(v)) for v in self._U[i]) for i, c in enumerate(self.cones)}
+
+    @cached_property
+    def mu(self) -> dict:
+        return {c: self._mu[i].copy() for i, c in enumerate(self.cones)}
+
+    @property
+    def residual(self) -> np.ndarray:
+        return self._r.copy() if "_r" in self.__dict__ else _floats(self.residual_exact)
+
+    @property
+    def dual_residual(self) -> np.ndarray:
+        return self._r.copy() if "_r" in self.__dict__ else _floats(self.dual_residual_exact)
+
+    @property
+    def fitted(self) -> np.ndarray:
+        if "_r" not in self.__dict__:
+            return _floats(self.fitted_exact)
+        Xl, dx, yn, dy = self._exact
+        return np.array([v / dy for v in yn], dtype=float) - self._r
+
+    @cached_property
+    def dual_residual_exact(self) -> tuple:
+        return tuple(Fraction(float(v)) for v in self._r)
+
+    @cached_property
+    def fitted_exact(self) -> tuple:
+        Xl, dx, yn, dy = self._exact
+        N, k = _dyadic_ints(self._U)
+        p = self._U.shape[1] if self._U.ndim == 2 else 0
+        fn = [0] * len(Xl)
+        for t, c in enumerate(self.cones):
+            u = N[t * p:(t + 1) * p]
+            if not any(u):
+                continue
+            for i, row in enumerate(Xl):
+                if self._patterns[t, i]:
+                    v = sum(a * b for a, b in zip(row, u))
+                    fn[i] += -v if c & 1 else v
+        return tuple(Fraction(v, dx << k) for v in fn)
+
+    @cached_property
+    def residual_exact(self) -> tuple:
+        Xl, dx, yn, dy = self._exact
+        return tuple(Fraction(v, dy) - f for v, f in zip(yn, self.fitted_exact))
 
 
 class WidthOptimum:

@@ -20,8 +20,11 @@ Fraction(1, 1)
 from __future__ import annotations
 
 import itertools
+import weakref
 from fractions import Fraction
 
+from ..convex.batch import solve_many
+from ..convex.pool import POOL_MIN, SolvePool
 from ..exact.arithmetic import GAP_TOL
 
 __all__ = ["SolveCache", "certified_tol", "USABLE"]
@@ -57,11 +60,17 @@ class SolveCache:
     prog : RegionProgram
     on_solve : callable, optional
         Called with no argument after every new solve (progress display).
+    workers : int
+        With more than one, a :meth:`prefetch` of at least
+        :data:`~landscape.convex.pool.POOL_MIN` supports is spread over that many processes
+        (a :class:`~landscape.convex.pool.SolvePool`, started on first use).
     """
 
-    def __init__(self, prog, on_solve=None):
+    def __init__(self, prog, on_solve=None, workers=1):
         self.prog = prog
         self.on_solve = on_solve
+        self.workers = int(workers)
+        self._pool = None
         self._solves = {}
         self._faces = {}
         self.solves = 0
@@ -78,14 +87,46 @@ class SolveCache:
 
         A support one or two cones larger than a cached certified one is first tried
         without solving: if the cached optimum's dual certificate also holds for the added
-        cones, ``V(S)`` has that optimum (:meth:`RegionProgram.extend`).
+        cones, ``V(S)`` has that optimum (:meth:`RegionProgram.extend`).  Otherwise it is
+        solved by :func:`~landscape.convex.batch.solve_many` (the compiled path, with the
+        exact path as its fallback).
         """
         key = _key(cones)
         if key not in self._solves:
             opt = self._extended(key)
-            self._solves[key] = opt if opt is not None else self.prog.solve(key)
+            self._solves[key] = opt if opt is not None else solve_many(self.prog, [key])[0]
             self._tick()
         return self._solves[key]
+
+    def prefetch(self, supports):
+        """Solve the supports among ``supports`` that are not cached yet, all in one
+        :func:`~landscape.convex.batch.solve_many` call (no extension attempts: a batched
+        solve is cheaper).  Returns ``supports`` as a list, so that a loop can prefetch
+        what it is about to ask for: ``for S in cache.prefetch(chunk): ... cache.V(S)``."""
+        supports = list(supports)
+        todo = list(dict.fromkeys(k for k in map(_key, supports) if k and k not in self._solves))
+        if self.workers > 1 and len(todo) >= POOL_MIN:
+            if self._pool is None:
+                self._pool = SolvePool(self.prog, self.workers)
+                weakref.finalize(self, self._pool.close)
+            opts = self._pool.solve_many(todo)
+        else:
+            opts = solve_many(self.prog, todo)
+        for key, opt in zip(todo, opts):
+            self._solves[key] = opt
+            self._tick()
+        return supports
+
+    def prefetched(self, supports, chunk=None):
+        """Iterate over ``supports`` (any iterable), prefetching ``chunk`` at a time (default
+        1024, or enough to keep every worker busy)."""
+        chunk = chunk or (1024 if self.workers == 1 else POOL_MIN * self.workers)
+        it = iter(supports)
+        while True:
+            block = list(itertools.islice(it, chunk))
+            if not block:
+                return
+            yield from self.prefetch(block)
 
     def _extended(self, key):
         """:meth:`RegionProgram.extend` of a cached certified optimum of ``key`` less one

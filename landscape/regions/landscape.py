@@ -129,7 +129,7 @@ class Landscape:
     """
 
     def __init__(self, ds, lam, measure="uniform", samples=None, seed=0,
-                 max_supports=DEFAULT_MAX_SUPPORTS, prog=None, force_sampling=False, on_solve=None):
+                 max_supports=DEFAULT_MAX_SUPPORTS, prog=None, force_sampling=False, on_solve=None, workers=1):
         self.ds = ds
         self.lam = parse_lam(lam)
         if self.lam <= 0:
@@ -148,7 +148,7 @@ class Landscape:
         self.seed = seed
         self.max_supports = max_supports
         self.force_sampling = force_sampling
-        self.cache = SolveCache(self.prog, on_solve)
+        self.cache = SolveCache(self.prog, on_solve, workers=workers)
         self.glob = tightened_optimum(self.prog, self.prog.global_optimum())
         self.classifier = Classifier(self.cache, self.L_star)
         self.proportions = Proportions(self)
@@ -230,7 +230,7 @@ class Landscape:
         """Sampled proportions at width ``m`` (cached; :func:`~landscape.regions.sampling.sample_width`)."""
         if m not in self._samples:
             self._samples[m] = sample_width(self.measure, self.classify, m, self.samples,
-                                            seed=self.seed + m, on_sample=on_sample)
+                                            seed=self.seed + m, on_sample=on_sample, prefetch=self.cache.prefetch)
         return self._samples[m]
 
     def row(self, m):
@@ -323,7 +323,7 @@ def _measure_detail(mu):
 
 
 def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_supports=DEFAULT_MAX_SUPPORTS,
-            eps="1/100", on_row=None, on_width=None, on_solve=None):
+            eps="1/100", on_row=None, on_width=None, on_solve=None, workers=1):
     """Landscape table for the given widths: a dict with ``rows`` and a summary.
 
     Widths are computed one by one.  A width whose exact answer exceeds ``max_supports``
@@ -341,6 +341,8 @@ def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_suppor
         certified solves it needs (for a progress bar).
     on_solve : callable, optional
         Called after every certified solve.
+    workers : int
+        Processes for large batches of solves (:class:`~landscape.convex.pool.SolvePool`).
     """
     widths = list(widths)
     if not widths:
@@ -349,7 +351,7 @@ def analyse(ds, lam, widths, measure="uniform", samples=None, seed=0, max_suppor
         if int(m) < 1:
             raise InputError(f"width must be at least 1, got {m}")
     land = Landscape(ds, lam, measure=measure, samples=samples, seed=seed, max_supports=max_supports,
-                     on_solve=on_solve)
+                     on_solve=on_solve, workers=workers)
     rows, refusals = [], []
     for m in (int(m) for m in widths):
         try:

@@ -135,7 +135,7 @@ class Proportions:
         if not self.feasible(_count(self.K, m)):
             return None
         total, unc = zero, zero
-        for S in _supports(self.K, min(m, self.K)):
+        for S in self.cache.prefetched(_supports(self.K, min(m, self.K))):
             g = self.classifier.global_of(self.cache.V(S), m)
             if g:
                 total += self.prob(S, m)
@@ -150,7 +150,7 @@ class Proportions:
         if not self.feasible(_count(self.K, cap)):
             return None
         total, unc = self.zero(), self.zero()
-        for S in _supports(self.K, cap):
+        for S in self.cache.prefetched(_supports(self.K, cap)):
             kind = self.classifier.spurious_kind(S, m)
             if kind == "spurious":
                 total += self.prob(S, m)
@@ -182,7 +182,7 @@ class Proportions:
         if not self.feasible(math.comb(self.K, m)):
             return None
         total, unc = zero, zero
-        for S in itertools.combinations(range(self.K), m):
+        for S in self.cache.prefetched(itertools.combinations(range(self.K), m)):
             opt = self.cache.V(S)
             g = self.classifier.global_of(opt, m)
             if g or (g is False and len(opt.cones_used) < m):
@@ -200,7 +200,7 @@ class Proportions:
         if not self.feasible(_count(self.K, m)):
             return None
         total = self.zero()
-        for S in _supports(self.K, min(m, self.K)):
+        for S in self.cache.prefetched(_supports(self.K, min(m, self.K))):
             opt = self.cache.V(S)
             if self.classifier.global_of(opt, m) is False and self.classifier.stationary(opt, m):
                 total += self.prob(S, m)

@@ -31,7 +31,7 @@ __all__ = ["sample_width", "SAMPLED_KEYS"]
 SAMPLED_KEYS = ("global", "spurious", "bad", "stationary", "uncertified")
 
 
-def sample_width(measure, classify, m, samples, seed=0, on_sample=None):
+def sample_width(measure, classify, m, samples, seed=0, on_sample=None, prefetch=None):
     """Classify ``samples`` sampled regions of width ``m``.
 
     Parameters
@@ -43,6 +43,9 @@ def sample_width(measure, classify, m, samples, seed=0, on_sample=None):
     seed : int
     on_sample : callable, optional
         Called after each sampled region (progress display).
+    prefetch : callable, optional
+        Called once with the list of sampled supports before any is classified (a solve
+        cache's :meth:`~landscape.regions.cache.SolveCache.prefetch`).
 
     Returns
     -------
@@ -50,6 +53,8 @@ def sample_width(measure, classify, m, samples, seed=0, on_sample=None):
         :data:`SAMPLED_KEYS` -> :class:`SampledProportion`.
     """
     supports = sample_supports(measure, m, samples, seed=seed)
+    if prefetch is not None:
+        prefetch(supports)
     counts = dict.fromkeys(SAMPLED_KEYS, 0)
     for S in supports:
         sc = classify(S, m)

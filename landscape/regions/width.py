@@ -110,7 +110,8 @@ def greedy_incumbent(cache: SolveCache, size, glob, order=None, max_swaps=2000):
         if c not in S:
             S.append(c)
     while len(S) > size:
-        trials = [(cache.V([x for x in S if x != c]).upper, c) for c in S]
+        rests = cache.prefetch([[x for x in S if x != c] for c in S])
+        trials = [(cache.V(T).upper, c) for T, c in zip(rests, S)]
         S.remove(min(trials)[1])
     best = cache.V(S)
     pool = order[: min(len(order), 4 * size + 12)]
