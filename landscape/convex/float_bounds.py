@@ -143,6 +143,8 @@ def _feasible(X, zero, Dc, u, p, n):
         if zero[i]:
             continue
         g, a = _dot_bound(X, i, u, p)
+        if not (np.isfinite(g) and np.isfinite(a)):
+            return np.inf  # never compare NaNs: an overflow is a failure
         if Dc[i] == 0.0:
             g = -g
         err = 2.0 * (p + 2) * uu * a + _ETA
@@ -256,7 +258,9 @@ def _bounds_kernel(X, y, zero, lamf, D, sign, W, U, MU, u_scale, zero_rel):
                 v = abs(v) + 2.0 * (n + 3) * uu * a + _ETA
                 N2 += v * v
             N = np.sqrt(N2 * (1.0 + 2.0 * (2 * p + 2) * uu)) * (1.0 + 2.0 * uu)
-            if N > Nmax:
+            if not np.isfinite(N):
+                Nmax = np.inf  # no dual point from an overflow
+            elif N > Nmax:
                 Nmax = N
         RY = 0.0
         RYa = 0.0
@@ -269,7 +273,7 @@ def _bounds_kernel(X, y, zero, lamf, D, sign, W, U, MU, u_scale, zero_rel):
         RR_up = RR * (1.0 + 2.0 * (n + 1) * uu) + _ETA  # >= |r~|^2
         t = 0.0
         lo = 0.0
-        if RY_lo > 0.0 and RR > 0.0:
+        if RY_lo > 0.0 and RR > 0.0 and Nmax < np.inf:
             t = RY / RR  # the unconstrained best scale (any t in [0, t_feas] is valid)
             if Nmax > 0.0:
                 t_feas = (n * lamf / Nmax) * (1.0 - 8.0 * uu)  # t Nmax <= n lam exactly
