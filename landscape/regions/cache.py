@@ -99,22 +99,32 @@ class SolveCache:
         return self._solves[key]
 
     def prefetch(self, supports):
-        """Solve the supports among ``supports`` that are not cached yet, all in one
-        :func:`~landscape.convex.batch.solve_many` call (no extension attempts: a batched
-        solve is cheaper).  Returns ``supports`` as a list, so that a loop can prefetch
-        what it is about to ask for: ``for S in cache.prefetch(chunk): ... cache.V(S)``."""
+        """Solve the supports among ``supports`` that are not cached yet, smallest first:
+        each size is first tried by extension, as in :meth:`V` (so the answers are the ones
+        a loop over ``supports`` would get), and the rest are solved in one
+        :func:`~landscape.convex.batch.solve_many` call.  Returns ``supports`` as a list, so
+        that a loop can prefetch what it is about to ask for."""
         supports = list(supports)
         todo = list(dict.fromkeys(k for k in map(_key, supports) if k and k not in self._solves))
-        if self.workers > 1 and len(todo) >= POOL_MIN:
-            if self._pool is None:
-                self._pool = SolvePool(self.prog, self.workers)
-                weakref.finalize(self, self._pool.close)
-            opts = self._pool.solve_many(todo)
-        else:
-            opts = solve_many(self.prog, todo)
-        for key, opt in zip(todo, opts):
-            self._solves[key] = opt
-            self._tick()
+        for size in sorted({len(k) for k in todo}):
+            rest = []
+            for key in (k for k in todo if len(k) == size):
+                opt = self._extended(key)
+                if opt is None:
+                    rest.append(key)
+                else:
+                    self._solves[key] = opt
+                    self._tick()
+            if self.workers > 1 and len(rest) >= POOL_MIN:
+                if self._pool is None:
+                    self._pool = SolvePool(self.prog, self.workers)
+                    weakref.finalize(self, self._pool.close)
+                opts = self._pool.solve_many(rest)
+            else:
+                opts = solve_many(self.prog, rest)
+            for key, opt in zip(rest, opts):
+                self._solves[key] = opt
+                self._tick()
         return supports
 
     def prefetched(self, supports, chunk=None):
