@@ -87,15 +87,18 @@ class FloatBounds:
 
 
 def exact_float_data(st):
-    """``(X, y, zero)``: correctly rounded float copies of the exact data (``float`` of a
-    Fraction rounds to nearest) and the exact zero rows, kept per dataset."""
+    """``(X, y, zero, W, D)``: correctly rounded float copies of the exact data (``float``
+    of a Fraction rounds to nearest), the exact zero rows, the cells' unit witnesses (``P x
+    dim``) and activation patterns (``P x n``, 0/1 floats), kept per dataset."""
     key = ("float_bounds_data",)
     data = st.form_cache.get(key)
     if data is None:
         E = st.exact
         X = np.array([[float(Fraction(v, E.dx)) for v in row] for row in E.Xl], dtype=float).reshape(st.n, st.dim)
         y = np.array([float(Fraction(v, E.dy)) for v in E.yn], dtype=float)
-        data = st.form_cache[key] = (X, y, np.asarray(E.zero_rows, dtype=np.bool_))
+        W = np.array([st.witness_unit(c) for c in range(st.P)], dtype=float).reshape(st.P, st.dim)
+        data = st.form_cache[key] = (X, y, np.asarray(E.zero_rows, dtype=np.bool_), W,
+                                     np.ascontiguousarray(st.patterns, dtype=np.float64))
     return data
 
 
@@ -108,15 +111,12 @@ def float_bounds(st, cones, U, MU, lam=None, zero_rel=None) -> FloatBounds:
     from .certify import ZERO_REL
 
     lam = st.lam if lam is None else lam
-    X, y, zero = exact_float_data(st)
+    X, y, zero, W, D = exact_float_data(st)
     cones = np.asarray(cones, dtype=np.int64).reshape(len(U), -1)
-    cells = cones // 2
-    D = st.patterns[cells].astype(np.float64)
-    sign = 1.0 - 2.0 * (cones & 1)
-    W = np.stack([st.witness_unit(c) for c in range(st.P)])[cells] if cones.size else np.zeros(cones.shape + (st.dim,))
     U = np.array(U, dtype=np.float64).reshape(cones.shape + (st.dim,))
     MU = np.maximum(np.asarray(MU, dtype=np.float64).reshape(cones.shape + (st.n,)), 0.0)
-    out = _bounds_kernel(X, y, zero, float(Fraction(lam)), D, sign, W, U, MU, float(st.u_scale),
+    lamf = st.lamf if lam is st.lam else float(Fraction(lam))
+    out = _bounds_kernel(X, y, zero, lamf, D, W, cones, U, MU, float(st.u_scale),
                          ZERO_REL if zero_rel is None else float(zero_rel))
     Uo, R, lower, upper, t, ok = out
     return FloatBounds(Uo, R, lower, upper, t, MU, ok)
@@ -182,7 +182,7 @@ def _push(X, zero, Dc, u, w, p, n):
 
 
 @njit(cache=True)
-def _bounds_kernel(X, y, zero, lamf, D, sign, W, U, MU, u_scale, zero_rel):
+def _bounds_kernel(X, y, zero, lamf, Dcell, Wcell, cones, U, MU, u_scale, zero_rel):
     B, k, p = U.shape
     n = X.shape[0]
     uu = UNIT_ROUNDOFF
@@ -212,7 +212,7 @@ def _bounds_kernel(X, y, zero, lamf, D, sign, W, U, MU, u_scale, zero_rel):
             elif norms[c] <= zero_rel * top:
                 for j in range(p):
                     Uo[b, c, j] = 0.0
-            elif not _push(X, zero, D[b, c], Uo[b, c], W[b, c], p, n):
+            elif not _push(X, zero, Dcell[cones[b, c] // 2], Uo[b, c], Wcell[cones[b, c] // 2], p, n):
                 good = False
         if not good:
             continue
@@ -226,10 +226,12 @@ def _bounds_kernel(X, y, zero, lamf, D, sign, W, U, MU, u_scale, zero_rel):
             for j in range(p):
                 s += Uo[b, c, j] * Uo[b, c, j]
             nsum += np.sqrt(s)
+            Dc = Dcell[cones[b, c] // 2]
+            sg = 1.0 - 2.0 * (cones[b, c] & 1)
             for i in range(n):
-                if D[b, c, i] != 0.0 and not zero[i]:
+                if Dc[i] != 0.0 and not zero[i]:
                     v, a = _dot_bound(X, i, Uo[b, c], p)
-                    f[i] += sign[b, c] * v
+                    f[i] += sg * v
                     e[i] += a
         R2 = 0.0
         for i in range(n):
@@ -243,6 +245,8 @@ def _bounds_kernel(X, y, zero, lamf, D, sign, W, U, MU, u_scale, zero_rel):
         # -- the dual point t r~: norms of s_c X^T D_c r~ + G_c^T mu_c bounded above
         Nmax = 0.0
         for c in range(k):
+            Dc = Dcell[cones[b, c] // 2]
+            sg = 1.0 - 2.0 * (cones[b, c] & 1)
             N2 = 0.0
             for j in range(p):
                 v = 0.0
@@ -250,9 +254,9 @@ def _bounds_kernel(X, y, zero, lamf, D, sign, W, U, MU, u_scale, zero_rel):
                 for i in range(n):
                     if zero[i]:
                         continue
-                    w = sign[b, c] * D[b, c, i] * R[b, i]
+                    w = sg * Dc[i] * R[b, i]
                     m = MU[b, c, i]
-                    w = w + m if D[b, c, i] != 0.0 else w - m
+                    w = w + m if Dc[i] != 0.0 else w - m
                     v += w * X[i, j]
                     a += abs(w) * abs(X[i, j])
                 v = abs(v) + 2.0 * (n + 3) * uu * a + _ETA
