@@ -38,74 +38,43 @@ Examples
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numba
 import numpy as np
 
 __all__ = ["region_candidates_batch", "candidates_for"]
 
+_FM = {"reassoc", "contract"}  # fastmath flags of the dense kernels (no nnan/ninf: NaNs stay visible)
 _STEP = 0.99  # fraction of the step to the boundary
+#: a programme whose iteration stops at the floating-point floor (a cone point rounds onto
+#: its boundary, the factorisation fails, or four iterations without halving the error)
+#: counts as converged when its best iterate is within _FLOOR * tol
+_FLOOR = 100.0
 _LAST_ERRS = [None]  # the best relative error of each programme of the last call (diagnostics)
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _cholesky(M, N):
-    """In-place lower Cholesky of ``M[:N, :N]``; False on a non-positive pivot."""
-    for j in range(N):
-        d = M[j, j]
-        for l in range(j):
-            d -= M[j, l] * M[j, l]
-        if not d > 0.0:
-            return False
-        d = math.sqrt(d)
-        M[j, j] = d
-        inv = 1.0 / d
-        for i in range(j + 1, N):
-            v = M[i, j]
-            for l in range(j):
-                v -= M[i, l] * M[j, l]
-            M[i, j] = v * inv
-    return True
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _chol_solve(L, N, b):
-    """Solve ``L L' x = b`` in place (``b`` overwritten)."""
-    for i in range(N):
-        v = b[i]
-        for l in range(i):
-            v -= L[i, l] * b[l]
-        b[i] = v / L[i, i]
-    for i in range(N - 1, -1, -1):
-        v = b[i]
-        for l in range(i + 1, N):
-            v -= L[l, i] * b[l]
-        b[i] = v / L[i, i]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _factor(M, R, k, p):
-    """Eliminate each cone's ``t_c`` from ``M`` (order ``k (p + 1)``, blocks ``(t_c, u_c)``;
-    ``t_c`` couples only to its own ``u_c``) into ``R`` (order ``k p``) and factor ``R``
-    (lower Cholesky; a pivot that rounding makes non-positive is replaced by a small
-    positive one, iterative refinement then recovers the solution).  False on failure."""
-    q = p + 1
+@numba.njit(cache=True, error_model="numpy", fastmath=_FM)
+def _factor(Pu, Hb, R, k, p):
+    """Factor the Newton matrix ``M = P + H`` (``P = Pu`` on the ``u`` entries, ``H``
+    block diagonal with blocks ``Hb[c]`` over ``(t_c, u_c)``): each ``t_c`` couples only
+    to its own ``u_c`` and is eliminated, leaving ``R`` of order ``k p``, factored by
+    lower Cholesky (a pivot that rounding makes tiny is replaced by a small positive one;
+    iterative refinement then recovers the solution).  False on failure."""
     kp = k * p
-    for c1 in range(k):
-        for j1 in range(p):
-            a = c1 * q + 1 + j1
-            for c2 in range(k):
-                for j2 in range(p):
-                    R[c1 * p + j1, c2 * p + j2] = M[a, c2 * q + 1 + j2]
+    for a in range(kp):
+        for b in range(kp):
+            R[a, b] = Pu[a, b]
     for c in range(k):
-        t = c * q
-        mtt = M[t, t]
+        mtt = Hb[c, 0, 0]
         if not mtt > 0.0:
             return False
         for j1 in range(p):
-            f = M[t + 1 + j1, t] / mtt
+            f = Hb[c, 1 + j1, 0] / mtt
             for j2 in range(p):
-                R[c * p + j1, c * p + j2] -= f * M[t, t + 1 + j2]
+                R[c * p + j1, c * p + j2] += Hb[c, 1 + j1, 1 + j2] - f * Hb[c, 0, 1 + j2]
     for j in range(kp):
         orig = R[j, j]
         if not orig > 0.0:
@@ -126,143 +95,176 @@ def _factor(M, R, k, p):
     return True
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _base_solve(M, R, k, p, b, out, rr):
+@numba.njit(cache=True, error_model="numpy", fastmath=_FM)
+def _base_solve(Hb, R, k, p, b, out, rr):
+    q = p + 1
+    kp = k * p
+    for c in range(k):
+        g = b[c * q] / Hb[c, 0, 0]
+        for j in range(p):
+            rr[c * p + j] = b[c * q + 1 + j] - Hb[c, 1 + j, 0] * g
+    for i in range(kp):
+        v = rr[i]
+        for l in range(i):
+            v -= R[i, l] * rr[l]
+        rr[i] = v / R[i, i]
+    for i in range(kp - 1, -1, -1):
+        v = rr[i]
+        for l in range(i + 1, kp):
+            v -= R[l, i] * rr[l]
+        rr[i] = v / R[i, i]
+    for c in range(k):
+        v = b[c * q]
+        for j in range(p):
+            out[c * q + 1 + j] = rr[c * p + j]
+            v -= Hb[c, 0, 1 + j] * rr[c * p + j]
+        out[c * q] = v / Hb[c, 0, 0]
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath=_FM)
+def _matvec(Pu, Hb, k, p, v, out):
+    """``out = (P + H) v``."""
     q = p + 1
     for c in range(k):
-        t = c * q
-        g = b[t] / M[t, t]
-        for j in range(p):
-            rr[c * p + j] = b[t + 1 + j] - M[t + 1 + j, t] * g
-    _chol_solve(R, k * p, rr)
-    for c in range(k):
-        t = c * q
-        v = b[t]
-        for j in range(p):
-            out[t + 1 + j] = rr[c * p + j]
-            v -= M[t, t + 1 + j] * rr[c * p + j]
-        out[t] = v / M[t, t]
+        for j1 in range(q):
+            a = 0.0
+            for j2 in range(q):
+                a += Hb[c, j1, j2] * v[c * q + j2]
+            out[c * q + j1] = a
+    for c1 in range(k):
+        for j1 in range(p):
+            a = 0.0
+            for c2 in range(k):
+                for j2 in range(p):
+                    a += Pu[c1 * p + j1, c2 * p + j2] * v[c2 * q + 1 + j2]
+            out[c1 * q + 1 + j1] += a
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _ksolve(M, R, k, p, b, out, rr, res, corr):
-    """Solve ``M out = b`` with the factor from :func:`_factor` and two steps of iterative
-    refinement against ``M`` itself."""
+def _ksolve(Pu, Hb, R, k, p, b, out, rr, res, corr, refine):
+    """Solve ``(P + H) out = b`` with the factor from :func:`_factor` and ``refine`` steps
+    of iterative refinement against ``P + H`` itself."""
     N = k * (p + 1)
-    _base_solve(M, R, k, p, b, out, rr)
-    for _ in range(2):
+    _base_solve(Hb, R, k, p, b, out, rr)
+    for _ in range(refine):
+        _matvec(Pu, Hb, k, p, out, res)
         for a in range(N):
-            v = b[a]
-            for c in range(N):
-                v -= M[a, c] * out[c]
-            res[a] = v
-        _base_solve(M, R, k, p, res, corr, rr)
+            res[a] = b[a] - res[a]
+        _base_solve(Hb, R, k, p, res, corr, rr)
         for a in range(N):
             out[a] += corr[a]
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _soc_scaling(s, z, q, wb, out_eta):
-    """NT scaling of one second-order cone of size ``q`` at interior ``s``, ``z``: the unit
-    hyperbolic vector ``wb`` (``wb' J wb = 1``) and ``eta``; ``W = eta Wbar(wb)``.
-    Returns False if a point is not interior."""
+def _soc_scaling(S, cs, Z, cz, q, WB, cw, out_eta):
+    """NT scaling of one second-order cone of size ``q`` at interior ``s = S[cs]``,
+    ``z = Z[cz]``: the unit hyperbolic vector ``wb = WB[cw]`` (``wb' J wb = 1``) and
+    ``eta``; ``W = eta Wbar(wb)``.  Returns False if a point is not interior.  (Rows are
+    passed as ``(array, index)``: views would cost reference counting in the loop.)"""
     ns = 0.0
     nz = 0.0
     for j in range(1, q):
-        ns += s[j] * s[j]
-        nz += z[j] * z[j]
+        ns += S[cs, j] * S[cs, j]
+        nz += Z[cz, j] * Z[cz, j]
     ns = math.sqrt(ns)
     nz = math.sqrt(nz)
-    a = (s[0] - ns) * (s[0] + ns)
-    b = (z[0] - nz) * (z[0] + nz)
-    if not (a > 0.0 and b > 0.0 and s[0] > 0.0 and z[0] > 0.0):
+    s0 = S[cs, 0]
+    z0 = Z[cz, 0]
+    a = (s0 - ns) * (s0 + ns)
+    b = (z0 - nz) * (z0 + nz)
+    if not (a > 0.0 and b > 0.0 and s0 > 0.0 and z0 > 0.0):
         return False
     sn = math.sqrt(a)
     zn = math.sqrt(b)
     dot = 0.0
     for j in range(q):
-        dot += s[j] * z[j]
+        dot += S[cs, j] * Z[cz, j]
     dot /= sn * zn
     gam = math.sqrt(max(0.5 * (1.0 + dot), 1e-300))
-    wb[0] = (s[0] / sn + z[0] / zn) / (2.0 * gam)
+    WB[cw, 0] = (s0 / sn + z0 / zn) / (2.0 * gam)
     for j in range(1, q):
-        wb[j] = (s[j] / sn - z[j] / zn) / (2.0 * gam)
+        WB[cw, j] = (S[cs, j] / sn - Z[cz, j] / zn) / (2.0 * gam)
     out_eta[0] = math.sqrt(sn / zn)
     return True
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _soc_apply(wb, eta, q, v, out, inverse):
-    """``out = W v`` (or ``W^-1 v`` when ``inverse``) for the NT scaling ``(wb, eta)``."""
+def _soc_apply(WB, cw, eta, q, V, cv, OUT, co, inverse):
+    """``OUT[co] = W V[cv]`` (or ``W^-1 V[cv]`` when ``inverse``) for the NT scaling
+    ``(WB[cw], eta)``."""
     sg = -1.0 if inverse else 1.0
     w1v = 0.0
     for j in range(1, q):
-        w1v += wb[j] * v[j]
+        w1v += WB[cw, j] * V[cv, j]
     f = eta if not inverse else 1.0 / eta
-    out0 = wb[0] * v[0] + sg * w1v
-    coef = sg * v[0] + w1v / (1.0 + wb[0])
+    out0 = WB[cw, 0] * V[cv, 0] + sg * w1v
+    coef = sg * V[cv, 0] + w1v / (1.0 + WB[cw, 0])
     for j in range(1, q):
-        out[j] = f * (v[j] + coef * wb[j])
-    out[0] = f * out0
+        OUT[co, j] = f * (V[cv, j] + coef * WB[cw, j])
+    OUT[co, 0] = f * out0
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _soc_step(x, d, q):
-    """Largest ``alpha`` with ``x + alpha d`` in the cone (``x`` interior); 1e300 if none."""
+def _soc_step(X, c, Dd, q):
+    """Largest ``alpha`` with ``X[c] + alpha Dd[c]`` in the cone (``X[c]`` interior);
+    1e300 if none."""
     nx = 0.0
     for j in range(1, q):
-        nx += x[j] * x[j]
+        nx += X[c, j] * X[c, j]
     nx = math.sqrt(nx)
-    c = (x[0] - nx) * (x[0] + nx)
-    a = d[0] * d[0]
-    b = x[0] * d[0]
+    c_ = (X[c, 0] - nx) * (X[c, 0] + nx)
+    a = Dd[c, 0] * Dd[c, 0]
+    b = X[c, 0] * Dd[c, 0]
     for j in range(1, q):
-        a -= d[j] * d[j]
-        b -= x[j] * d[j]
-    disc = max(b * b - a * c, 0.0)
+        a -= Dd[c, j] * Dd[c, j]
+        b -= X[c, j] * Dd[c, j]
+    disc = max(b * b - a * c_, 0.0)
     sq = math.sqrt(disc)
     if a < 0.0 and b >= 0.0:
         return (b + sq) / (-a)
-    if a < 0.0 or d[0] < 0.0:
+    if a < 0.0 or Dd[c, 0] < 0.0:
         den = sq - b
         if den <= 0.0:
             return 1e300
-        return c / den
+        return c_ / den
     return 1e300
 
 
+#: the workspace of one batch call (allocated once, reused by every programme)
+_Work = namedtuple("_Work", 'A Pu Hb R G own x sl zl ss zs wl lml wbs etas lms rx bx dx qv Px rzl bzl tl dzl dsl dsl_a dzl_a rzs bzs ts dzs dss dss_a dzs_a tmp best_x best_zl info rr kres kcorr e_eta')
+
+
 @numba.njit(cache=True, error_model="numpy")
-def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
-               A, P, M, G, own, x, sl, zl, ss, zs, wl, lml, wbs, etas, lms,
-               rx, rzl, rzs, bx, bzl, bzs, tl, ts, dx, dzl, dzs, dsl, dss, dsl_a, dzl_a, dss_a, dzs_a,
-               vtmp, vtmp2, best_x, best_zl, e_eta, R, rr, kres, kcorr):
+def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w):
+    """One programme; ``w`` is the workspace (:func:`_workspace`).  Returns
+    ``(status, iters)``; the answer is left in ``w.x`` and ``w.zl``."""
     n, p = X.shape
     k = Db.shape[0]
     q = p + 1
     N = k * q
-    # -- data blocks: A = [s_c D_c X] (n x kp); P = (2/n) A'A on the u entries
+    kp = k * p
+    A, Pu, Hb, R, G, own = w.A, w.Pu, w.Hb, w.R, w.G, w.own
+    x, sl, zl, ss, zs = w.x, w.sl, w.zl, w.ss, w.zs
+    wl, lml, wbs, etas, lms = w.wl, w.lml, w.wbs, w.etas, w.lms
+    rx, bx, dx, qv, Px = w.rx, w.bx, w.dx, w.qv, w.Px
+    rzl, bzl, tl, dzl, dsl, dsl_a, dzl_a = w.rzl, w.bzl, w.tl, w.dzl, w.dsl, w.dsl_a, w.dzl_a
+    rzs, bzs, ts, dzs, dss, dss_a, dzs_a = w.rzs, w.bzs, w.ts, w.dzs, w.dss, w.dss_a, w.dzs_a
+    tmp, best_x, best_zl, info = w.tmp, w.best_x, w.best_zl, w.info
+    rr, kres, kcorr, e_eta = w.rr, w.kres, w.kcorr, w.e_eta
+    # -- data: A = [s_c D_c X] (n x kp); Pu = (2/n) A'A; q = (2 lam on t, -(2/n) A'y on u)
     for c in range(k):
         for i in range(n):
             f = sgn[c] * Db[c, i]
             for j in range(p):
                 A[i, c * p + j] = f * X[i, j]
-    for a_ in range(N):
-        for b_ in range(N):
-            P[a_, b_] = 0.0
-    for c1 in range(k):
-        for j1 in range(p):
-            r1 = c1 * q + 1 + j1
-            for c2 in range(c1, k):
-                for j2 in range(p):
-                    r2 = c2 * q + 1 + j2
-                    v = 0.0
-                    for i in range(n):
-                        v += A[i, c1 * p + j1] * A[i, c2 * p + j2]
-                    v *= 2.0 / n
-                    P[r1, r2] = v
-                    P[r2, r1] = v
-    # linear term q (kept in bx's role via a local array: vtmp2)
-    qv = vtmp2
+    for a_ in range(kp):
+        for b_ in range(a_, kp):
+            v = 0.0
+            for i in range(n):
+                v += A[i, a_] * A[i, b_]
+            v *= 2.0 / n
+            Pu[a_, b_] = v
+            Pu[b_, a_] = v
     qn = 0.0
     for c in range(k):
         qv[c * q] = 2.0 * lam
@@ -289,22 +291,22 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
             own[m] = c
             m += 1
     nu = m + k
-    # -- initial point: (P + G'G) x = -q, z = G x, s = -z, shifted into the cone
-    for a_ in range(N):
-        for b_ in range(N):
-            M[a_, b_] = P[a_, b_]
-        M[a_, a_] += 1.0
+    # -- initial point (as CVXOPT): (P + G'G) x = -q, z = G x, s = -z, shifted into the cone
+    for c in range(k):
+        for j1 in range(q):
+            for j2 in range(q):
+                Hb[c, j1, j2] = 1.0 if j1 == j2 else 0.0
     for l in range(m):
         c = own[l]
         for j1 in range(p):
             for j2 in range(p):
-                M[c * q + 1 + j1, c * q + 1 + j2] += G[l, j1] * G[l, j2]
-    if not _factor(M, R, k, p):
+                Hb[c, 1 + j1, 1 + j2] += G[l, j1] * G[l, j2]
+    if not _factor(Pu, Hb, R, k, p):
+        info[0] = 1e300
         return 2, 0
     for a_ in range(N):
         bx[a_] = -qv[a_]
-    _ksolve(M, R, k, p, bx, x, rr, kres, kcorr)
-    # Gx
+    _ksolve(Pu, Hb, R, k, p, bx, x, rr, kres, kcorr, 1)
     for l in range(m):
         c = own[l]
         v = 0.0
@@ -317,11 +319,11 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
             zs[c, j] = -x[c * q + j]
             ss[c, j] = x[c * q + j]
     for it in range(2):
-        w = sl if it == 0 else zl
+        wv = sl if it == 0 else zl
         wsoc = ss if it == 0 else zs
         amax = -1e300
         for l in range(m):
-            amax = max(amax, -w[l])
+            amax = max(amax, -wv[l])
         for c in range(k):
             nrm = 0.0
             for j in range(1, q):
@@ -329,19 +331,31 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
             amax = max(amax, math.sqrt(nrm) - wsoc[c, 0])
         if amax >= -1e-8:
             for l in range(m):
-                w[l] += 1.0 + amax
+                wv[l] += 1.0 + amax
             for c in range(k):
                 wsoc[c, 0] += 1.0 + amax
     status = 1
     iters = 0
     best = 1e300
+    since = 0
     for iteration in range(max_iter + 1):
-        # -- residuals rx = P x + q + G'z, rz = G x + s
-        for a_ in range(N):
-            v = qv[a_]
-            for b_ in range(N):
-                v += P[a_, b_] * x[b_]
-            rx[a_] = v
+        # -- residuals rx = P x + q + G'z, rz = G x + s; costs and gap
+        xPx = 0.0
+        qx = 0.0
+        for c1 in range(k):
+            rx[c1 * q] = qv[c1 * q]
+            qx += qv[c1 * q] * x[c1 * q]
+            for j1 in range(p):
+                a_ = c1 * p + j1
+                v = 0.0
+                for c2 in range(k):
+                    for j2 in range(p):
+                        v += Pu[a_, c2 * p + j2] * x[c2 * q + 1 + j2]
+                Px[a_] = v
+                xPx += v * x[c1 * q + 1 + j1]
+                rx[c1 * q + 1 + j1] = v + qv[c1 * q + 1 + j1]
+                qx += qv[c1 * q + 1 + j1] * x[c1 * q + 1 + j1]
+        nGz = 0.0
         for l in range(m):
             c = own[l]
             v = sl[l]
@@ -359,14 +373,6 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
         for c in range(k):
             for j in range(q):
                 gap += ss[c, j] * zs[c, j]
-        xPx = 0.0
-        qx = 0.0
-        for a_ in range(N):
-            qx += qv[a_] * x[a_]
-            v = 0.0
-            for b_ in range(N):
-                v += P[a_, b_] * x[b_]
-            xPx += v * x[a_]
         pcost = 0.5 * xPx + qx + c0
         nrx = 0.0
         for a_ in range(N):
@@ -382,16 +388,21 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
             xn += x[a_] * x[a_]
         resx = math.sqrt(nrx) / max(1.0, qn)
         resz = math.sqrt(nrz) / max(1.0, math.sqrt(xn))
+        # the gap relative to the certificate's own scale, max(V, min(1, |y|^2 / n))
         relgap = gap / max(pcost, min(1.0, c0), 1e-300)
         err = max(resx, resz, relgap)
         if not math.isfinite(err):
-            status = 2; iters = 1000 + iteration
+            status = 2
             break
+        if err < 0.5 * best:
+            since = 0
+        else:
+            since += 1
         if err < best:
             best = err
-            e_eta[1] = resx
-            e_eta[2] = resz
-            e_eta[3] = relgap
+            info[1] = resx
+            info[2] = resz
+            info[3] = relgap
             for a_ in range(N):
                 best_x[a_] = x[a_]
             for l in range(m):
@@ -402,6 +413,9 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
             break
         if iteration == max_iter:
             break
+        if since >= 4:
+            status = 2  # no progress: the floating-point floor
+            break
         # -- scaling
         ok = True
         for l in range(m):
@@ -410,29 +424,17 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
                 break
             wl[l] = math.sqrt(sl[l] / zl[l])
             lml[l] = math.sqrt(sl[l] * zl[l])
+        if ok:
+            for c in range(k):
+                if not _soc_scaling(ss, c, zs, c, q, wbs, c, e_eta):
+                    ok = False
+                    break
+                etas[c] = e_eta[0]
+                _soc_apply(wbs, c, etas[c], q, zs, c, lms, c, False)
         if not ok:
-            status = 2; iters = 2000 + iteration
+            status = 2
             break
-        for c in range(k):
-            if not _soc_scaling(ss[c], zs[c], q, wbs[c], e_eta):
-                ok = False
-                break
-            etas[c] = e_eta[0]
-            _soc_apply(wbs[c], etas[c], q, zs[c], lms[c], False)
-        if not ok:
-            status = 2; iters = 3000 + iteration
-            break
-        # -- M = P + G' W^-2 G
-        for a_ in range(N):
-            for b_ in range(N):
-                M[a_, b_] = P[a_, b_]
-        for l in range(m):
-            c = own[l]
-            h = 1.0 / (wl[l] * wl[l])
-            for j1 in range(p):
-                g1 = h * G[l, j1]
-                for j2 in range(p):
-                    M[c * q + 1 + j1, c * q + 1 + j2] += g1 * G[l, j2]
+        # -- H = G' W^-2 G, block diagonal
         for c in range(k):
             ie2 = 1.0 / (etas[c] * etas[c])
             for j1 in range(q):
@@ -442,65 +444,66 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
                     v = 2.0 * v1 * v2
                     if j1 == j2:
                         v += -1.0 if j1 == 0 else 1.0
-                    M[c * q + j1, c * q + j2] += ie2 * v
-        if not _factor(M, R, k, p):
-            status = 2; iters = 4000 + iteration
+                    Hb[c, j1, j2] = ie2 * v
+        for l in range(m):
+            c = own[l]
+            h = 1.0 / (wl[l] * wl[l])
+            for j1 in range(p):
+                g1 = h * G[l, j1]
+                for j2 in range(p):
+                    Hb[c, 1 + j1, 1 + j2] += g1 * G[l, j2]
+        if not _factor(Pu, Hb, R, k, p):
+            status = 2
             break
         mu = gap / nu
         sigma = 0.0
         for step in range(2):
-            # right-hand sides: bx = -rx, bz = -rz, bs (stored as t = lambda^-1 o bs)
+            # right-hand sides: bx = -rx, bz = -rz, t = lambda^-1 o bs with
+            # bs = -lambda o lambda (step 0), - (W^-1 ds_a) o (W dz_a) + sigma mu e (step 1)
             for a_ in range(N):
                 bx[a_] = -rx[a_]
             for l in range(m):
-                bzl[l] = -rzl[l]
                 bsv = -lml[l] * lml[l]
                 if step == 1:
                     bsv += -dsl_a[l] * dzl_a[l] + sigma * mu
                 tl[l] = bsv / lml[l]
-            for c in range(k):
-                lam_ = lms[c]
-                # bs = -lam o lam (- ds_a o dz_a + sigma mu e)
-                l0 = 0.0
-                for j in range(q):
-                    l0 += lam_[j] * lam_[j]
-                vtmp[0] = -l0
-                for j in range(1, q):
-                    vtmp[j] = -2.0 * lam_[0] * lam_[j]
-                if step == 1:
-                    d0 = 0.0
-                    for j in range(q):
-                        d0 += dss_a[c, j] * dzs_a[c, j]
-                    vtmp[0] += -d0 + sigma * mu
-                    for j in range(1, q):
-                        vtmp[j] += -(dss_a[c, 0] * dzs_a[c, j] + dzs_a[c, 0] * dss_a[c, j])
-                # t = lam^-1 o bs
-                l1b = 0.0
-                l1n = 0.0
-                for j in range(1, q):
-                    l1b += lam_[j] * vtmp[j]
-                    l1n += lam_[j] * lam_[j]
-                t0 = (lam_[0] * vtmp[0] - l1b) / ((lam_[0] - math.sqrt(l1n)) * (lam_[0] + math.sqrt(l1n)))
-                ts[c, 0] = t0
-                for j in range(1, q):
-                    ts[c, j] = (vtmp[j] - t0 * lam_[j]) / lam_[0]
-                for j in range(q):
-                    bzs[c, j] = -rzs[c, j]
-            # v = W^-2 (bz - W t): stored in bzl / bzs (overwritten); rhs bx + G' v
-            for l in range(m):
-                bzl[l] = (bzl[l] - wl[l] * tl[l]) / (wl[l] * wl[l])
+                # v = W^-2 (bz - W t); rhs bx + G'v
+                bzl[l] = (-rzl[l] - wl[l] * tl[l]) / (wl[l] * wl[l])
                 c = own[l]
                 for j in range(p):
                     bx[c * q + 1 + j] -= G[l, j] * bzl[l]
             for c in range(k):
-                _soc_apply(wbs[c], etas[c], q, ts[c], vtmp, False)
+                l0 = 0.0
                 for j in range(q):
-                    vtmp[j] = bzs[c, j] - vtmp[j]
-                _soc_apply(wbs[c], etas[c], q, vtmp, dzs[c], True)
-                _soc_apply(wbs[c], etas[c], q, dzs[c], bzs[c], True)
+                    l0 += lms[c, j] * lms[c, j]
+                tmp[0, 0] = -l0
+                for j in range(1, q):
+                    tmp[0, j] = -2.0 * lms[c, 0] * lms[c, j]
+                if step == 1:
+                    d0 = 0.0
+                    for j in range(q):
+                        d0 += dss_a[c, j] * dzs_a[c, j]
+                    tmp[0, 0] += -d0 + sigma * mu
+                    for j in range(1, q):
+                        tmp[0, j] += -(dss_a[c, 0] * dzs_a[c, j] + dzs_a[c, 0] * dss_a[c, j])
+                l1b = 0.0
+                l1n = 0.0
+                for j in range(1, q):
+                    l1b += lms[c, j] * tmp[0, j]
+                    l1n += lms[c, j] * lms[c, j]
+                l1n = math.sqrt(l1n)
+                t0 = (lms[c, 0] * tmp[0, 0] - l1b) / ((lms[c, 0] - l1n) * (lms[c, 0] + l1n))
+                ts[c, 0] = t0
+                for j in range(1, q):
+                    ts[c, j] = (tmp[0, j] - t0 * lms[c, j]) / lms[c, 0]
+                _soc_apply(wbs, c, etas[c], q, ts, c, tmp, 0, False)
+                for j in range(q):
+                    tmp[0, j] = -rzs[c, j] - tmp[0, j]
+                _soc_apply(wbs, c, etas[c], q, tmp, 0, tmp, 1, True)
+                _soc_apply(wbs, c, etas[c], q, tmp, 1, bzs, c, True)
                 for j in range(q):
                     bx[c * q + j] -= bzs[c, j]
-            _ksolve(M, R, k, p, bx, dx, rr, kres, kcorr)
+            _ksolve(Pu, Hb, R, k, p, bx, dx, rr, kres, kcorr, 1)
             # dz = W^-2 G dx - v; ds = bz - G dx = -rz - G dx
             for l in range(m):
                 c = own[l]
@@ -511,9 +514,9 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
                 dsl[l] = -rzl[l] - gdx
             for c in range(k):
                 for j in range(q):
-                    vtmp[j] = -dx[c * q + j]
-                _soc_apply(wbs[c], etas[c], q, vtmp, vtmp2[N:N + q], True)
-                _soc_apply(wbs[c], etas[c], q, vtmp2[N:N + q], dzs[c], True)
+                    tmp[0, j] = -dx[c * q + j]
+                _soc_apply(wbs, c, etas[c], q, tmp, 0, tmp, 1, True)
+                _soc_apply(wbs, c, etas[c], q, tmp, 1, dzs, c, True)
                 for j in range(q):
                     dzs[c, j] -= bzs[c, j]
                     dss[c, j] = -rzs[c, j] + dx[c * q + j]
@@ -525,11 +528,10 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
                 if dzl[l] < 0.0:
                     amax = min(amax, -zl[l] / dzl[l])
             for c in range(k):
-                amax = min(amax, _soc_step(ss[c], dss[c], q))
-                amax = min(amax, _soc_step(zs[c], dzs[c], q))
+                amax = min(amax, _soc_step(ss, c, dss, q))
+                amax = min(amax, _soc_step(zs, c, dzs, q))
             if step == 0:
                 aa = min(1.0, amax)
-                # sigma from the affine gap
                 ga = 0.0
                 for l in range(m):
                     ga += (sl[l] + aa * dsl[l]) * (zl[l] + aa * dzl[l])
@@ -542,8 +544,8 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
                     dsl_a[l] = dsl[l] / wl[l]
                     dzl_a[l] = dzl[l] * wl[l]
                 for c in range(k):
-                    _soc_apply(wbs[c], etas[c], q, dss[c], dss_a[c], True)
-                    _soc_apply(wbs[c], etas[c], q, dzs[c], dzs_a[c], False)
+                    _soc_apply(wbs, c, etas[c], q, dss, c, dss_a, c, True)
+                    _soc_apply(wbs, c, etas[c], q, dzs, c, dzs_a, c, False)
             else:
                 alpha = min(1.0, _STEP * amax)
                 for a_ in range(N):
@@ -555,60 +557,55 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol,
                     for j in range(q):
                         ss[c, j] += alpha * dss[c, j]
                         zs[c, j] += alpha * dzs[c, j]
+    info[0] = best
     if status != 0:
-        for a_ in range(N):
-            x[a_] = best_x[a_]
-        for l in range(m):
-            zl[l] = best_zl[l]
-    e_eta[0] = best
+        if best < 1e300:
+            for a_ in range(N):
+                x[a_] = best_x[a_]
+            for l in range(m):
+                zl[l] = best_zl[l]
+        else:
+            for a_ in range(N):
+                x[a_] = 0.0
+            for l in range(m):
+                zl[l] = 0.0
+        if status == 2 and best <= _FLOOR * tol:
+            status = 0  # stopped at the floating-point floor, within _FLOOR tol
     return status, iters
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True)
 def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters, errs):
     n, p = X.shape
     B, k = D.shape[0], D.shape[1]
     f = rows.shape[2]
     q = p + 1
     N = k * q
-    mmax = max(k * f, 1)
-    A = np.zeros((n, k * p))
-    P = np.zeros((N, N))
-    M = np.zeros((N, N))
-    G = np.zeros((mmax, p))
-    own = np.zeros(mmax, dtype=np.int64)
-    x = np.zeros(N)
-    sl, zl, wl, lml = np.zeros(mmax), np.zeros(mmax), np.zeros(mmax), np.zeros(mmax)
-    ss, zs, wbs, lms = np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q))
-    etas = np.zeros(k)
-    rx, bx, dx = np.zeros(N), np.zeros(N), np.zeros(N)
-    rzl, bzl, tl, dzl, dsl, dsl_a, dzl_a = (np.zeros(mmax), np.zeros(mmax), np.zeros(mmax), np.zeros(mmax),
-                                            np.zeros(mmax), np.zeros(mmax), np.zeros(mmax))
-    rzs, bzs, ts, dzs, dss, dss_a, dzs_a = (np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)),
-                                            np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)),
-                                            np.zeros((k, q)))
-    vtmp = np.zeros(q)
-    vtmp2 = np.zeros(N + q)
-    best_x = np.zeros(N)
-    best_zl = np.zeros(mmax)
-    e_eta = np.zeros(4)
-    R = np.zeros((k * p, k * p))
-    rr, kres, kcorr = np.zeros(k * p), np.zeros(N), np.zeros(N)
+    kp = k * p
+    mm = max(k * f, 1)
+    w = _Work(np.zeros((n, kp)), np.zeros((kp, kp)), np.zeros((k, q, q)), np.zeros((kp, kp)),
+              np.zeros((mm, p)), np.zeros(mm, dtype=np.int64),
+              np.zeros(N), np.zeros(mm), np.zeros(mm), np.zeros((k, q)), np.zeros((k, q)),
+              np.zeros(mm), np.zeros(mm), np.zeros((k, q)), np.zeros(k), np.zeros((k, q)),
+              np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(kp),
+              np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm),
+              np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)),
+              np.zeros((k, q)), np.zeros((k, q)),
+              np.zeros((2, q)), np.zeros(N), np.zeros(mm), np.zeros(4),
+              np.zeros(kp), np.zeros(N), np.zeros(N), np.zeros(1))
     for b in range(B):
-        st, itn = _solve_one(X, y, lam, D[b], sign[b], rows[b], nrows[b], max_iter, tol,
-                             A, P, M, G, own, x, sl, zl, ss, zs, wl, lml, wbs, etas, lms,
-                             rx, rzl, rzs, bx, bzl, bzs, tl, ts, dx, dzl, dzs, dsl, dss, dsl_a, dzl_a,
-                             dss_a, dzs_a, vtmp, vtmp2, best_x, best_zl, e_eta, R, rr, kres, kcorr)
+        st, itn = _solve_one(X, y, lam, D[b], sign[b], rows[b], nrows[b], max_iter, tol, w)
         status[b] = st
         iters[b] = itn
-        errs[b, :] = e_eta
+        for j in range(4):
+            errs[b, j] = w.info[j]
         for c in range(k):
             for j in range(p):
-                U[b, c, j] = x[c * q + 1 + j]
+                U[b, c, j] = w.x[c * q + 1 + j]
         l = 0
         for c in range(k):
             for t in range(nrows[b, c]):
-                MU[b, c, rows[b, c, t]] += 0.5 * n * zl[l]
+                MU[b, c, rows[b, c, t]] += 0.5 * n * w.zl[l]
                 l += 1
 
 
