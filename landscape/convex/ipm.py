@@ -53,6 +53,7 @@ _STEP = 0.99  # fraction of the step to the boundary
 #: still inside what the exact certification needs; observed stalls are near 1e-10)
 _FLOOR = 1000.0
 _STALL = 4
+_REFINE_BELOW = 1e-6  # relative gap below which the Newton solves are refined
 _LAST_ERRS = [None]  # the best relative error of each programme of the last call (diagnostics)
 
 
@@ -157,7 +158,7 @@ def _ksolve(Pu, Hb, R, k, p, b, out, rr, res, corr, refine):
             out[a] += corr[a]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _soc_scaling(S, cs, Z, cz, q, WB, cw, out_eta):
     """NT scaling of one second-order cone of size ``q`` at interior ``s = S[cs]``,
     ``z = Z[cz]``: the unit hyperbolic vector ``wb = WB[cw]`` (``wb' J wb = 1``) and
@@ -190,7 +191,7 @@ def _soc_scaling(S, cs, Z, cz, q, WB, cw, out_eta):
     return True
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _soc_apply(WB, cw, eta, q, V, cv, OUT, co, inverse):
     """``OUT[co] = W V[cv]`` (or ``W^-1 V[cv]`` when ``inverse``) for the NT scaling
     ``(WB[cw], eta)``."""
@@ -206,7 +207,7 @@ def _soc_apply(WB, cw, eta, q, V, cv, OUT, co, inverse):
     OUT[co, 0] = f * out0
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _soc_step(X, c, Dd, q):
     """Largest ``alpha`` with ``X[c] + alpha Dd[c]`` in the cone (``X[c]`` interior);
     1e300 if none."""
@@ -405,6 +406,14 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w):
             info[1] = resx
             info[2] = resz
             info[3] = relgap
+            rt = 0.0
+            ru = 0.0
+            for c in range(k):
+                rt = max(rt, abs(rx[c * q]))
+                for j in range(p):
+                    ru = max(ru, abs(rx[c * q + 1 + j]))
+            info[4] = rt
+            info[5] = ru
             for a_ in range(N):
                 best_x[a_] = x[a_]
             for l in range(m):
@@ -459,6 +468,8 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w):
             break
         mu = gap / nu
         sigma = 0.0
+        # iterative refinement only near the end, where the Newton matrix is ill-conditioned
+        refine = 1 if relgap < _REFINE_BELOW else 0
         for step in range(2):
             # right-hand sides: bx = -rx, bz = -rz, t = lambda^-1 o bs with
             # bs = -lambda o lambda (step 0), - (W^-1 ds_a) o (W dz_a) + sigma mu e (step 1)
@@ -505,7 +516,7 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w):
                 _soc_apply(wbs, c, etas[c], q, tmp, 1, bzs, c, True)
                 for j in range(q):
                     bx[c * q + j] -= bzs[c, j]
-            _ksolve(Pu, Hb, R, k, p, bx, dx, rr, kres, kcorr, 1)
+            _ksolve(Pu, Hb, R, k, p, bx, dx, rr, kres, kcorr, refine)
             # dz = W^-2 G dx - v; ds = bz - G dx = -rz - G dx
             for l in range(m):
                 c = own[l]
@@ -593,13 +604,13 @@ def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters,
               np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm),
               np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)),
               np.zeros((k, q)), np.zeros((k, q)),
-              np.zeros((2, q)), np.zeros(N), np.zeros(mm), np.zeros(4),
+              np.zeros((2, q)), np.zeros(N), np.zeros(mm), np.zeros(6),
               np.zeros(kp), np.zeros(N), np.zeros(N), np.zeros(1))
     for b in range(B):
         st, itn = _solve_one(X, y, lam, D[b], sign[b], rows[b], nrows[b], max_iter, tol, w)
         status[b] = st
         iters[b] = itn
-        for j in range(4):
+        for j in range(6):
             errs[b, j] = w.info[j]
         for c in range(k):
             for j in range(p):
@@ -669,7 +680,7 @@ def region_candidates_batch(X, y, lam, D, sign, rows, nrows, max_iter=60, tol=1e
     MU = np.zeros((B, k, n))
     status = np.zeros(B, dtype=np.int64)
     iters = np.zeros(B, dtype=np.int64)
-    errs = np.zeros((B, 4))
+    errs = np.zeros((B, 6))
     _LAST_ERRS[0] = errs
     if B and k:
         _batch(X, y, float(lam), D, sign, rows, nrows, int(max_iter), float(tol), U, MU, status, iters, errs)
