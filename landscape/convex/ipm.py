@@ -233,12 +233,207 @@ def _soc_step(X, c, Dd, q):
     return 1e300
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _gauss_solve(J, b, Ns):
+    """Solve ``J x = b`` in place (``b`` overwritten, ``J`` destroyed) by Gaussian
+    elimination with partial pivoting; False if singular."""
+    for col in range(Ns):
+        piv = col
+        big = abs(J[col, col])
+        for i in range(col + 1, Ns):
+            if abs(J[i, col]) > big:
+                big = abs(J[i, col])
+                piv = i
+        if not big > 1e-300:
+            return False
+        if piv != col:
+            for j in range(Ns):
+                J[col, j], J[piv, j] = J[piv, j], J[col, j]
+            b[col], b[piv] = b[piv], b[col]
+        inv = 1.0 / J[col, col]
+        for i in range(col + 1, Ns):
+            f = J[i, col] * inv
+            if f != 0.0:
+                for j in range(col, Ns):
+                    J[i, j] -= f * J[col, j]
+                b[i] -= f * b[col]
+    for i in range(Ns - 1, -1, -1):
+        v = b[i]
+        for j in range(i + 1, Ns):
+            v -= J[i, j] * b[j]
+        b[i] = v / J[i, i]
+    return True
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _kkt_residual(A, y, lam, k, p, act, u, arow, G, own, m, zeta, F):
+    """The active-set KKT residual ``F`` (cone rows then active facet rows) and its norm."""
+    n = A.shape[0]
+    r = np.empty(n)
+    for i in range(n):
+        v = y[i]
+        for c in range(k):
+            if act[c]:
+                for j in range(p):
+                    v -= A[i, c * p + j] * u[c * p + j]
+        r[i] = v
+    tot = 0.0
+    for c in range(k):
+        if not act[c]:
+            continue
+        nu_ = 0.0
+        for j in range(p):
+            nu_ += u[c * p + j] * u[c * p + j]
+        nu_ = math.sqrt(nu_)
+        for j in range(p):
+            v = 0.0
+            for i in range(n):
+                v -= A[i, c * p + j] * r[i]
+            F[c * p + j] = 2.0 / n * v + 2.0 * lam * u[c * p + j] / nu_
+    for l in range(m):
+        if arow[l] >= 0:
+            c = own[l]
+            v = 0.0
+            for j in range(p):
+                F[c * p + j] -= G[l, j] * zeta[l]
+                v += G[l, j] * u[c * p + j]
+            F[k * p + arow[l]] = -v
+    for c in range(k):
+        if act[c]:
+            for j in range(p):
+                tot += F[c * p + j] * F[c * p + j]
+    for l in range(m):
+        if arow[l] >= 0:
+            tot += F[k * p + arow[l]] ** 2
+    return math.sqrt(tot)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _polish(A, y, lam, k, p, x, zl, G, own, m):
+    """Newton's method on the smooth KKT system of the identified active set: cones with
+    ``u_c`` clearly nonzero (the others exactly zero) and their facet rows with ``s_l``
+    small against ``z_l``.  Replaces ``x``'s ``u`` and the active cones' ``zl`` only if the
+    KKT residual drops, the multipliers stay nonnegative and no active ``u_c`` vanishes."""
+    q = p + 1
+    n = A.shape[0]
+    u = np.zeros(k * p)
+    act = np.zeros(k, dtype=np.bool_)
+    umax = 0.0
+    for c in range(k):
+        v = 0.0
+        for j in range(p):
+            u[c * p + j] = x[c * q + 1 + j]
+            v += u[c * p + j] ** 2
+        umax = max(umax, math.sqrt(v))
+    if not umax > 0.0:
+        return False
+    for c in range(k):
+        v = 0.0
+        for j in range(p):
+            v += u[c * p + j] ** 2
+        act[c] = math.sqrt(v) > 1e-6 * umax
+        if not act[c]:
+            for j in range(p):
+                u[c * p + j] = 0.0
+    arow = np.full(max(m, 1), -1, dtype=np.int64)
+    ma = 0
+    zeta = np.zeros(max(m, 1))
+    for l in range(m):
+        c = own[l]
+        if not act[c]:
+            continue
+        s = 0.0
+        gn = 0.0
+        un = 0.0
+        for j in range(p):
+            s += G[l, j] * u[c * p + j]
+            gn += G[l, j] ** 2
+            un += u[c * p + j] ** 2
+        if s / math.sqrt(gn * un) < zl[l] / (2.0 * lam):
+            arow[l] = ma
+            zeta[l] = zl[l]
+            ma += 1
+    Ns = k * p + ma
+    F = np.zeros(Ns)
+    f0 = _kkt_residual(A, y, lam, k, p, act, u, arow, G, own, m, zeta, F)
+    u0 = u.copy()
+    z0 = zeta.copy()
+    J = np.zeros((Ns, Ns))
+    for it in range(3):
+        for a in range(Ns):
+            for b in range(Ns):
+                J[a, b] = 0.0
+        for c1 in range(k):
+            if not act[c1]:
+                J[c1 * p:(c1 + 1) * p, c1 * p:(c1 + 1) * p] = np.eye(p)
+                F[c1 * p:(c1 + 1) * p] = 0.0
+                continue
+            nu_ = 0.0
+            for j in range(p):
+                nu_ += u[c1 * p + j] ** 2
+            nu_ = math.sqrt(nu_)
+            for j1 in range(p):
+                for c2 in range(k):
+                    if not act[c2]:
+                        continue
+                    for j2 in range(p):
+                        v = 0.0
+                        for i in range(n):
+                            v += A[i, c1 * p + j1] * A[i, c2 * p + j2]
+                        J[c1 * p + j1, c2 * p + j2] = 2.0 / n * v
+                for j2 in range(p):
+                    h = -u[c1 * p + j1] * u[c1 * p + j2] / (nu_ * nu_)
+                    if j1 == j2:
+                        h += 1.0
+                    J[c1 * p + j1, c1 * p + j2] += 2.0 * lam * h / nu_
+        for l in range(m):
+            if arow[l] >= 0:
+                c = own[l]
+                for j in range(p):
+                    J[c * p + j, k * p + arow[l]] = -G[l, j]
+                    J[k * p + arow[l], c * p + j] = -G[l, j]
+        for a in range(Ns):
+            F[a] = -F[a]
+        if not _gauss_solve(J, F, Ns):
+            return False
+        for a in range(k * p):
+            u[a] += F[a]
+        for l in range(m):
+            if arow[l] >= 0:
+                zeta[l] += F[k * p + arow[l]]
+        f1 = _kkt_residual(A, y, lam, k, p, act, u, arow, G, own, m, zeta, F)
+        if not math.isfinite(f1):
+            return False
+    if not f1 < f0:
+        return False
+    for l in range(m):
+        if arow[l] >= 0 and zeta[l] < 0.0:
+            return False
+    for c in range(k):
+        if act[c]:
+            v = 0.0
+            for j in range(p):
+                v += u[c * p + j] ** 2
+            if not math.sqrt(v) > 1e-9 * umax:
+                return False
+    for c in range(k):
+        v = 0.0
+        for j in range(p):
+            x[c * q + 1 + j] = u[c * p + j]
+            v += u[c * p + j] ** 2
+        x[c * q] = math.sqrt(v)
+    for l in range(m):
+        if act[own[l]]:
+            zl[l] = zeta[l] if arow[l] >= 0 else 0.0
+    return True
+
+
 #: the workspace of one batch call (allocated once, reused by every programme)
 _Work = namedtuple("_Work", 'A Pu Hb R G own x sl zl ss zs wl lml wbs etas lms rx bx dx qv Px rzl bzl tl dzl dsl dsl_a dzl_a rzs bzs ts dzs dss dss_a dzs_a tmp best_x best_zl info rr kres kcorr e_eta')
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w):
+def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
     """One programme; ``w`` is the workspace (:func:`_workspace`).  Returns
     ``(status, iters)``; the answer is left in ``w.x`` and ``w.zl``."""
     n, p = X.shape
@@ -584,11 +779,14 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w):
                 zl[l] = 0.0
         if status == 2 and best <= _FLOOR * tol:
             status = 0  # stopped at the floating-point floor, within _FLOOR tol
+    if status == 0 and polish:
+        if _polish(A, y, lam, k, p, x, zl, G, own, m):
+            info[0] = -info[0] - 1.0  # marks a polished programme (diagnostics only)
     return status, iters
 
 
 @numba.njit(cache=True)
-def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters, errs):
+def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters, errs, polish):
     n, p = X.shape
     B, k = D.shape[0], D.shape[1]
     f = rows.shape[2]
@@ -607,7 +805,7 @@ def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters,
               np.zeros((2, q)), np.zeros(N), np.zeros(mm), np.zeros(6),
               np.zeros(kp), np.zeros(N), np.zeros(N), np.zeros(1))
     for b in range(B):
-        st, itn = _solve_one(X, y, lam, D[b], sign[b], rows[b], nrows[b], max_iter, tol, w)
+        st, itn = _solve_one(X, y, lam, D[b], sign[b], rows[b], nrows[b], max_iter, tol, w, polish)
         status[b] = st
         iters[b] = itn
         for j in range(6):
@@ -622,7 +820,7 @@ def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters,
                 l += 1
 
 
-def region_candidates_batch(X, y, lam, D, sign, rows, nrows, max_iter=60, tol=1e-12):
+def region_candidates_batch(X, y, lam, D, sign, rows, nrows, max_iter=60, tol=1e-12, polish=True):
     """Float candidates for ``V(S)`` over a batch of supports of one size ``k``.
 
     Parameters
@@ -683,11 +881,12 @@ def region_candidates_batch(X, y, lam, D, sign, rows, nrows, max_iter=60, tol=1e
     errs = np.zeros((B, 6))
     _LAST_ERRS[0] = errs
     if B and k:
-        _batch(X, y, float(lam), D, sign, rows, nrows, int(max_iter), float(tol), U, MU, status, iters, errs)
+        _batch(X, y, float(lam), D, sign, rows, nrows, int(max_iter), float(tol), U, MU, status, iters, errs,
+               bool(polish))
     return U, MU, status, iters
 
 
-def candidates_for(prog, supports, max_iter=60, tol=1e-12):
+def candidates_for(prog, supports, max_iter=60, tol=1e-12, polish=True):
     """:func:`region_candidates_batch` for ``supports`` (sequences of cone indices, all of
     one length) of a :class:`~landscape.convex.program.RegionProgram` ``prog``.
 
@@ -719,7 +918,7 @@ def candidates_for(prog, supports, max_iter=60, tol=1e-12):
     a = prog.label_unit
     y = prog.y if a == 1.0 else prog.y / a
     U, MU, status, iters = region_candidates_batch(prog.X, y, prog.lamf / a, D, sign, pad[cells], cnt[cells],
-                                                   max_iter=max_iter, tol=tol)
+                                                   max_iter=max_iter, tol=tol, polish=polish)
     if a != 1.0:
         U *= a
         MU *= a
