@@ -59,7 +59,6 @@ _STEP = 0.99  # fraction of the step to the boundary
 _FLOOR = 1000.0
 _STALL = 4
 _REFINE_BELOW = 1e-6  # relative gap below which the Newton solves are refined
-_LAST_ERRS = [None]  # the best relative error of each programme of the last call (diagnostics)
 
 
 
@@ -888,8 +887,7 @@ def region_candidates_batch(X, y, lam, D, sign, rows, nrows, max_iter=60, tol=1e
     MU = np.zeros((B, k, n))
     status = np.zeros(B, dtype=np.int64)
     iters = np.zeros(B, dtype=np.int64)
-    errs = np.zeros((B, 6))
-    _LAST_ERRS[0] = errs
+    errs = np.zeros((B, 6))  # per programme: best error, its three parts, max |rx_t|, |rx_u| (unused)
     if B and k:
         _batch(X, y, float(lam), D, sign, rows, nrows, int(max_iter), float(tol), U, MU, status, iters, errs,
                bool(polish))
