@@ -196,16 +196,14 @@ def _soc_scaling(S, cs, Z, cz, q, WB, cw, out_eta):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _soc_apply(WB, cw, eta, q, V, cv, OUT, co, inverse):
-    """``OUT[co] = W V[cv]`` (or ``W^-1 V[cv]`` when ``inverse``) for the NT scaling
-    ``(WB[cw], eta)``."""
-    sg = -1.0 if inverse else 1.0
+def _soc_apply(WB, cw, f, g, q, V, cv, OUT, co, sg):
+    """``OUT[co] = W V[cv]`` (``sg = 1``, ``f = eta``) or ``W^-1 V[cv]`` (``sg = -1``,
+    ``f = 1 / eta``) for the NT scaling ``(WB[cw], eta)``; ``g = 1 / (1 + WB[cw, 0])``."""
     w1v = 0.0
     for j in range(1, q):
         w1v += WB[cw, j] * V[cv, j]
-    f = eta if not inverse else 1.0 / eta
     out0 = WB[cw, 0] * V[cv, 0] + sg * w1v
-    coef = sg * V[cv, 0] + w1v / (1.0 + WB[cw, 0])
+    coef = sg * V[cv, 0] + w1v * g
     for j in range(1, q):
         OUT[co, j] = f * (V[cv, j] + coef * WB[cw, j])
     OUT[co, 0] = f * out0
@@ -434,7 +432,7 @@ def _polish(A, y, lam, k, p, x, zl, G, own, m):
 
 
 #: the workspace of one batch call (allocated once, reused by every programme)
-_Work = namedtuple("_Work", 'A Pu Hb R G own x sl zl ss zs wl lml wbs etas lms rx bx dx qv Px rzl bzl tl dzl dsl dsl_a dzl_a rzs bzs ts dzs dss dss_a dzs_a tmp best_x best_zl info rr kres kcorr e_eta')
+_Work = namedtuple("_Work", 'A Pu Hb R G own x sl zl ss zs wl lml wbs etas lms rx bx dx qv Px rzl bzl tl dzl dsl dsl_a dzl_a rzs bzs ts dzs dss dss_a dzs_a tmp best_x best_zl info rr kres kcorr e_eta ietas g1s hl iwl ilml')
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -454,6 +452,7 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
     rzs, bzs, ts, dzs, dss, dss_a, dzs_a = w.rzs, w.bzs, w.ts, w.dzs, w.dss, w.dss_a, w.dzs_a
     tmp, best_x, best_zl, info = w.tmp, w.best_x, w.best_zl, w.info
     rr, kres, kcorr, e_eta = w.rr, w.kres, w.kcorr, w.e_eta
+    ietas, g1s, hl, iwl, ilml = w.ietas, w.g1s, w.hl, w.iwl, w.ilml
     # -- data: A = [s_c D_c X] (n x kp); Pu = (2/n) A'A; q = (2 lam on t, -(2/n) A'y on u)
     for c in range(k):
         for i in range(n):
@@ -635,13 +634,18 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
                 break
             wl[l] = math.sqrt(sl[l] / zl[l])
             lml[l] = math.sqrt(sl[l] * zl[l])
+            hl[l] = zl[l] / sl[l]
+            iwl[l] = 1.0 / wl[l]
+            ilml[l] = 1.0 / lml[l]
         if ok:
             for c in range(k):
                 if not _soc_scaling(ss, c, zs, c, q, wbs, c, e_eta):
                     ok = False
                     break
                 etas[c] = e_eta[0]
-                _soc_apply(wbs, c, etas[c], q, zs, c, lms, c, False)
+                ietas[c] = 1.0 / e_eta[0]
+                g1s[c] = 1.0 / (1.0 + wbs[c, 0])
+                _soc_apply(wbs, c, etas[c], g1s[c], q, zs, c, lms, c, 1.0)
         if not ok:
             status = 2
             break
@@ -658,7 +662,7 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
                     Hb[c, j1, j2] = ie2 * v
         for l in range(m):
             c = own[l]
-            h = 1.0 / (wl[l] * wl[l])
+            h = hl[l]
             for j1 in range(p):
                 g1 = h * G[l, j1]
                 for j2 in range(p):
@@ -679,9 +683,9 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
                 bsv = -lml[l] * lml[l]
                 if step == 1:
                     bsv += -dsl_a[l] * dzl_a[l] + sigma * mu
-                tl[l] = bsv / lml[l]
+                tl[l] = bsv * ilml[l]
                 # v = W^-2 (bz - W t); rhs bx + G'v
-                bzl[l] = (-rzl[l] - wl[l] * tl[l]) / (wl[l] * wl[l])
+                bzl[l] = (-rzl[l] - wl[l] * tl[l]) * hl[l]
                 c = own[l]
                 for j in range(p):
                     bx[c * q + 1 + j] -= G[l, j] * bzl[l]
@@ -709,11 +713,11 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
                 ts[c, 0] = t0
                 for j in range(1, q):
                     ts[c, j] = (tmp[0, j] - t0 * lms[c, j]) / lms[c, 0]
-                _soc_apply(wbs, c, etas[c], q, ts, c, tmp, 0, False)
+                _soc_apply(wbs, c, etas[c], g1s[c], q, ts, c, tmp, 0, 1.0)
                 for j in range(q):
                     tmp[0, j] = -rzs[c, j] - tmp[0, j]
-                _soc_apply(wbs, c, etas[c], q, tmp, 0, tmp, 1, True)
-                _soc_apply(wbs, c, etas[c], q, tmp, 1, bzs, c, True)
+                _soc_apply(wbs, c, ietas[c], g1s[c], q, tmp, 0, tmp, 1, -1.0)
+                _soc_apply(wbs, c, ietas[c], g1s[c], q, tmp, 1, bzs, c, -1.0)
                 for j in range(q):
                     bx[c * q + j] -= bzs[c, j]
             _ksolve(Pu, Hb, R, k, p, bx, dx, rr, kres, kcorr, refine)
@@ -723,13 +727,13 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
                 gdx = 0.0
                 for j in range(p):
                     gdx -= G[l, j] * dx[c * q + 1 + j]
-                dzl[l] = gdx / (wl[l] * wl[l]) - bzl[l]
+                dzl[l] = gdx * hl[l] - bzl[l]
                 dsl[l] = -rzl[l] - gdx
             for c in range(k):
                 for j in range(q):
                     tmp[0, j] = -dx[c * q + j]
-                _soc_apply(wbs, c, etas[c], q, tmp, 0, tmp, 1, True)
-                _soc_apply(wbs, c, etas[c], q, tmp, 1, dzs, c, True)
+                _soc_apply(wbs, c, ietas[c], g1s[c], q, tmp, 0, tmp, 1, -1.0)
+                _soc_apply(wbs, c, ietas[c], g1s[c], q, tmp, 1, dzs, c, -1.0)
                 for j in range(q):
                     dzs[c, j] -= bzs[c, j]
                     dss[c, j] = -rzs[c, j] + dx[c * q + j]
@@ -754,11 +758,11 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
                 sigma = min(1.0, max(0.0, ga / gap)) ** 3 if gap > 0.0 else 0.0
                 # scaled affine directions for the corrector: W^-1 ds, W dz
                 for l in range(m):
-                    dsl_a[l] = dsl[l] / wl[l]
+                    dsl_a[l] = dsl[l] * iwl[l]
                     dzl_a[l] = dzl[l] * wl[l]
                 for c in range(k):
-                    _soc_apply(wbs, c, etas[c], q, dss, c, dss_a, c, True)
-                    _soc_apply(wbs, c, etas[c], q, dzs, c, dzs_a, c, False)
+                    _soc_apply(wbs, c, ietas[c], g1s[c], q, dss, c, dss_a, c, -1.0)
+                    _soc_apply(wbs, c, etas[c], g1s[c], q, dzs, c, dzs_a, c, 1.0)
             else:
                 alpha = min(1.0, _STEP * amax)
                 for a_ in range(N):
@@ -808,7 +812,8 @@ def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters,
               np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)),
               np.zeros((k, q)), np.zeros((k, q)),
               np.zeros((2, q)), np.zeros(N), np.zeros(mm), np.zeros(6),
-              np.zeros(kp), np.zeros(N), np.zeros(N), np.zeros(1))
+              np.zeros(kp), np.zeros(N), np.zeros(N), np.zeros(1),
+              np.zeros(k), np.zeros(k), np.zeros(mm), np.zeros(mm), np.zeros(mm))
     for b in range(B):
         st, itn = _solve_one(X, y, lam, D[b], sign[b], rows[b], nrows[b], max_iter, tol, w, polish)
         status[b] = st
