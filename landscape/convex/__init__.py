@@ -12,7 +12,10 @@ Modules, one concept each:
 * ``validated`` -- interval Newton (Krawczyk) certificates of face critical points (section 9);
 * ``optimum`` -- the exact result records; ``balanced`` -- networks from convex points;
 * ``interpolation`` -- the min-norm interpolator; ``refine`` -- Newton polishing;
-* ``program`` -- the facade :class:`RegionProgram`.
+* ``program`` -- the facade :class:`RegionProgram`;
+* ``ipm`` -- a compiled batched interior-point solver: candidates for many small ``V(S)`` in
+  one call (imported on demand, ``from landscape.convex.ipm import candidates_for``: it
+  loads numba).
 """
 
 from . import algorithms, assembly, backends, balanced, certify, dual, interpolation, optimum, program, refine, structure, validated

@@ -557,7 +557,6 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
                 xPx += v * x[c1 * q + 1 + j1]
                 rx[c1 * q + 1 + j1] = v + qv[c1 * q + 1 + j1]
                 qx += qv[c1 * q + 1 + j1] * x[c1 * q + 1 + j1]
-        nGz = 0.0
         for l in range(m):
             c = own[l]
             v = sl[l]
