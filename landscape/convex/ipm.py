@@ -436,23 +436,18 @@ _Work = namedtuple("_Work", 'A Pu Hb R G own x sl zl ss zs wl lml wbs etas lms r
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, w, polish):
-    """One programme; ``w`` is the workspace (:func:`_workspace`).  Returns
-    ``(status, iters)``; the answer is left in ``w.x`` and ``w.zl``."""
+def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, polish,
+               A, Pu, Hb, R, G, own, x, sl, zl, ss, zs, wl, lml, wbs, etas, lms, rx, bx, dx, qv,
+               Px, rzl, bzl, tl, dzl, dsl, dsl_a, dzl_a, rzs, bzs, ts, dzs, dss, dss_a, dzs_a, tmp,
+               best_x, best_zl, info, rr, kres, kcorr, e_eta, ietas, g1s, hl, iwl, ilml):
+    """One programme, with the workspace arrays of :data:`_Work` (passed one by one:
+    a 49-field tuple argument compiles far slower).  Returns ``(status, iters)``; the
+    answer is left in ``x`` and ``zl``."""
     n, p = X.shape
     k = Db.shape[0]
     q = p + 1
     N = k * q
     kp = k * p
-    A, Pu, Hb, R, G, own = w.A, w.Pu, w.Hb, w.R, w.G, w.own
-    x, sl, zl, ss, zs = w.x, w.sl, w.zl, w.ss, w.zs
-    wl, lml, wbs, etas, lms = w.wl, w.lml, w.wbs, w.etas, w.lms
-    rx, bx, dx, qv, Px = w.rx, w.bx, w.dx, w.qv, w.Px
-    rzl, bzl, tl, dzl, dsl, dsl_a, dzl_a = w.rzl, w.bzl, w.tl, w.dzl, w.dsl, w.dsl_a, w.dzl_a
-    rzs, bzs, ts, dzs, dss, dss_a, dzs_a = w.rzs, w.bzs, w.ts, w.dzs, w.dss, w.dss_a, w.dzs_a
-    tmp, best_x, best_zl, info = w.tmp, w.best_x, w.best_zl, w.info
-    rr, kres, kcorr, e_eta = w.rr, w.kres, w.kcorr, w.e_eta
-    ietas, g1s, hl, iwl, ilml = w.ietas, w.g1s, w.hl, w.iwl, w.ilml
     # -- data: A = [s_c D_c X] (n x kp); Pu = (2/n) A'A; q = (2 lam on t, -(2/n) A'y on u)
     for c in range(k):
         for i in range(n):
@@ -814,7 +809,11 @@ def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters,
               np.zeros(kp), np.zeros(N), np.zeros(N), np.zeros(1),
               np.zeros(k), np.zeros(k), np.zeros(mm), np.zeros(mm), np.zeros(mm))
     for b in range(B):
-        st, itn = _solve_one(X, y, lam, D[b], sign[b], rows[b], nrows[b], max_iter, tol, w, polish)
+        st, itn = _solve_one(X, y, lam, D[b], sign[b], rows[b], nrows[b], max_iter, tol, polish,
+                             w.A, w.Pu, w.Hb, w.R, w.G, w.own, w.x, w.sl, w.zl, w.ss, w.zs, w.wl, w.lml, w.wbs,
+                             w.etas, w.lms, w.rx, w.bx, w.dx, w.qv, w.Px, w.rzl, w.bzl, w.tl, w.dzl, w.dsl, w.dsl_a,
+                             w.dzl_a, w.rzs, w.bzs, w.ts, w.dzs, w.dss, w.dss_a, w.dzs_a, w.tmp, w.best_x, w.best_zl,
+                             w.info, w.rr, w.kres, w.kcorr, w.e_eta, w.ietas, w.g1s, w.hl, w.iwl, w.ilml)
         status[b] = st
         iters[b] = itn
         for j in range(6):
