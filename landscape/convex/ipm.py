@@ -311,6 +311,25 @@ def _kkt_residual(A, y, lam, k, p, act, u, arow, G, own, m, zeta, F):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _objective(A, y, lam, k, p, u):
+    """``(1/n) |A u - y|^2 + 2 lam sum_c |u_c|``."""
+    n = A.shape[0]
+    v = 0.0
+    for i in range(n):
+        r = y[i]
+        for a in range(k * p):
+            r -= A[i, a] * u[a]
+        v += r * r
+    v /= n
+    for c in range(k):
+        nc = 0.0
+        for j in range(p):
+            nc += u[c * p + j] ** 2
+        v += 2.0 * lam * math.sqrt(nc)
+    return v
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _polish(A, y, lam, k, p, x, zl, G, own, m):
     """Newton's method on the smooth KKT system of the identified active set: cones with
     ``u_c`` clearly nonzero (the others exactly zero) and their facet rows with ``s_l``
@@ -360,6 +379,9 @@ def _polish(A, y, lam, k, p, x, zl, G, own, m):
     Ns = k * p + ma
     F = np.zeros(Ns)
     f0 = _kkt_residual(A, y, lam, k, p, act, u, arow, G, own, m, zeta, F)
+    u0 = np.empty(k * p)
+    for a in range(k * p):
+        u0[a] = u[a]
     J = np.zeros((Ns, Ns))
     for it in range(3):
         for a in range(Ns):
@@ -408,6 +430,15 @@ def _polish(A, y, lam, k, p, x, zl, G, own, m):
         if not math.isfinite(f1):
             return False
     if not f1 < f0:
+        return False
+    # a local correction only: a small move that does not raise the objective (a nearly
+    # singular system can otherwise send u along a direction the data do not see)
+    du = 0.0
+    for a in range(k * p):
+        du += (u[a] - u0[a]) ** 2
+    if not math.sqrt(du) <= 1e-4 * umax:
+        return False
+    if not _objective(A, y, lam, k, p, u) <= _objective(A, y, lam, k, p, u0) * (1.0 + 1e-12) + 1e-300:
         return False
     for l in range(m):
         if arow[l] >= 0 and zeta[l] < 0.0:
