@@ -177,3 +177,21 @@ def test_extension_of_a_validated_optimum(teacher):
         full = prog.solve((4, 17, c))
         assert ext.certified and ext.lower <= full.upper and full.lower <= ext.upper
     assert hits >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(lower=st_.floats(-1e3, 1e3) | st_.floats(-1e-12, 1e-12), rel=st_.floats(0, 1e-8) | st_.just(0.0),
+       scale=st_.sampled_from([1e-30, 1e-6, 0.5, 1.0]))
+def test_float_gap_test_agrees_with_the_exact_one(lower, rel, scale):
+    """The float screen of the gap test never contradicts the exact test (gap_within)."""
+    from landscape.convex.certify import gap_within
+    from landscape.convex.float_bounds import _gap_test
+    from landscape.exact.arithmetic import GAP_TOL, round_down, round_up
+
+    upper = lower + rel * max(abs(lower), scale)
+    verdict = int(_gap_test(np.array([lower]), np.array([upper]), np.array([True]), scale, GAP_TOL)[0])
+    exact = gap_within(round_down(Fraction(lower), 96), round_up(Fraction(upper), 96), Fraction(scale))
+    if verdict == 2:
+        assert exact
+    if verdict == 0:
+        assert not exact

@@ -36,7 +36,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..exact.arithmetic import GAP_TOL, round_down, round_up
+from ..exact.arithmetic import round_down, round_up
 from ..results.status import SolverStatus
 from .certify import gap_within
 from .optimum import ValidatedOptimum
@@ -70,21 +70,14 @@ def _validated_group(prog, keys):
     cones = np.array(keys, dtype=np.int64)
     fb = float_bounds(prog, cones, U, MU)
     E, scale, lam = prog.exact, prog.gap_scale, prog.lam
-    # screen the gap test in floats with a factor-4 margin; only the borderline ones are
-    # decided exactly (gap_within), so the decision is that of the exact path
-    width = np.maximum(np.abs(fb.upper), float(scale)) * GAP_TOL
-    gap = fb.upper - fb.lower
-    usable = (status == 0) & fb.ok
-    on_grid = ((fb.lower == 0) | (np.abs(fb.lower) >= 2.0 ** -43)) & ((fb.upper == 0) | (np.abs(fb.upper) >= 2.0 ** -43))
-    sure = usable & on_grid & (gap <= 0.25 * width)
-    maybe = usable & ~sure & ((gap <= 4.0 * width) | ~on_grid)
+    test = np.where(status == 0, fb.gap_test, 0).tolist()
     out = []
     for b, S in enumerate(keys):
-        if not (sure[b] or maybe[b]):
+        if not test[b]:
             out.append(None)
             continue
         lower, upper = _grid_bound(float(fb.lower[b]), False), _grid_bound(float(fb.upper[b]), True)
-        if maybe[b] and not gap_within(lower, upper, scale):
+        if test[b] == 1 and not gap_within(lower, upper, scale):
             out.append(None)
             continue
         out.append(ValidatedOptimum.from_floats(S, lower, upper, SolverStatus.OPTIMAL, fb.U[b], fb.residual[b], fb.mu[b],
