@@ -162,7 +162,7 @@ def _ksolve(Pu, Hb, R, k, p, b, out, rr, res, corr, refine):
             out[a] += corr[a]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _soc_scaling(S, cs, Z, cz, q, WB, cw, out_eta):
     """NT scaling of one second-order cone of size ``q`` at interior ``s = S[cs]``,
     ``z = Z[cz]``: the unit hyperbolic vector ``wb = WB[cw]`` (``wb' J wb = 1``) and
@@ -195,7 +195,7 @@ def _soc_scaling(S, cs, Z, cz, q, WB, cw, out_eta):
     return True
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _soc_apply(WB, cw, f, g, q, V, cv, OUT, co, sg):
     """``OUT[co] = W V[cv]`` (``sg = 1``, ``f = eta``) or ``W^-1 V[cv]`` (``sg = -1``,
     ``f = 1 / eta``) for the NT scaling ``(WB[cw], eta)``; ``g = 1 / (1 + WB[cw, 0])``."""
@@ -209,7 +209,7 @@ def _soc_apply(WB, cw, f, g, q, V, cv, OUT, co, sg):
     OUT[co, 0] = f * out0
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _soc_step(X, c, Dd, q):
     """Largest ``alpha`` with ``X[c] + alpha Dd[c]`` in the cone (``X[c]`` interior);
     1e300 if none."""
