@@ -463,14 +463,14 @@ def _polish(A, y, lam, k, p, x, zl, G, own, m):
 
 
 #: the workspace of one batch call (allocated once, reused by every programme)
-_Work = namedtuple("_Work", 'A Pu Hb R G own x sl zl ss zs wl lml wbs etas lms rx bx dx qv Px rzl bzl tl dzl dsl dsl_a dzl_a rzs bzs ts dzs dss dss_a dzs_a tmp best_x best_zl info rr kres kcorr e_eta ietas g1s hl iwl ilml')
+_Work = namedtuple("_Work", 'A Pu Hb R G own x sl zl ss zs wl lml wbs etas lms rx bx dx qv Px rzl bzl tl dzl dsl dsl_a dzl_a rzs bzs ts dzs dss dss_a dzs_a tmp best_x best_zl rr kres kcorr e_eta ietas g1s hl iwl ilml')
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, polish,
                A, Pu, Hb, R, G, own, x, sl, zl, ss, zs, wl, lml, wbs, etas, lms, rx, bx, dx, qv,
                Px, rzl, bzl, tl, dzl, dsl, dsl_a, dzl_a, rzs, bzs, ts, dzs, dss, dss_a, dzs_a, tmp,
-               best_x, best_zl, info, rr, kres, kcorr, e_eta, ietas, g1s, hl, iwl, ilml):
+               best_x, best_zl, rr, kres, kcorr, e_eta, ietas, g1s, hl, iwl, ilml):
     """One programme, with the workspace arrays of :data:`_Work` (passed one by one:
     a 49-field tuple argument compiles far slower).  Returns ``(status, iters)``; the
     answer is left in ``x`` and ``zl``."""
@@ -530,7 +530,6 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, polish,
             for j2 in range(p):
                 Hb[c, 1 + j1, 1 + j2] += G[l, j1] * G[l, j2]
     if not _factor(Pu, Hb, R, k, p):
-        info[0] = 1e300
         return 2, 0
     for a_ in range(N):
         bx[a_] = -qv[a_]
@@ -627,17 +626,6 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, polish,
             since += 1
         if err < best:
             best = err
-            info[1] = resx
-            info[2] = resz
-            info[3] = relgap
-            rt = 0.0
-            ru = 0.0
-            for c in range(k):
-                rt = max(rt, abs(rx[c * q]))
-                for j in range(p):
-                    ru = max(ru, abs(rx[c * q + 1 + j]))
-            info[4] = rt
-            info[5] = ru
             for a_ in range(N):
                 best_x[a_] = x[a_]
             for l in range(m):
@@ -799,7 +787,6 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, polish,
                     for j in range(q):
                         ss[c, j] += alpha * dss[c, j]
                         zs[c, j] += alpha * dzs[c, j]
-    info[0] = best
     if status != 0:
         if best < 1e300:
             for a_ in range(N):
@@ -814,13 +801,12 @@ def _solve_one(X, y, lam, Db, sgn, rowsb, nrowsb, max_iter, tol, polish,
         if status == 2 and best <= _FLOOR * tol:
             status = 0  # stopped at the floating-point floor, within _FLOOR tol
     if status == 0 and polish:
-        if _polish(A, y, lam, k, p, x, zl, G, own, m):
-            info[0] = -info[0] - 1.0  # marks a polished programme (diagnostics only)
+        _polish(A, y, lam, k, p, x, zl, G, own, m)
     return status, iters
 
 
 @numba.njit(cache=True)
-def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters, errs, polish):
+def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters, polish):
     n, p = X.shape
     B, k = D.shape[0], D.shape[1]
     f = rows.shape[2]
@@ -836,7 +822,7 @@ def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters,
               np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm), np.zeros(mm),
               np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)), np.zeros((k, q)),
               np.zeros((k, q)), np.zeros((k, q)),
-              np.zeros((2, q)), np.zeros(N), np.zeros(mm), np.zeros(6),
+              np.zeros((2, q)), np.zeros(N), np.zeros(mm),
               np.zeros(kp), np.zeros(N), np.zeros(N), np.zeros(1),
               np.zeros(k), np.zeros(k), np.zeros(mm), np.zeros(mm), np.zeros(mm))
     for b in range(B):
@@ -844,11 +830,9 @@ def _batch(X, y, lam, D, sign, rows, nrows, max_iter, tol, U, MU, status, iters,
                              w.A, w.Pu, w.Hb, w.R, w.G, w.own, w.x, w.sl, w.zl, w.ss, w.zs, w.wl, w.lml, w.wbs,
                              w.etas, w.lms, w.rx, w.bx, w.dx, w.qv, w.Px, w.rzl, w.bzl, w.tl, w.dzl, w.dsl, w.dsl_a,
                              w.dzl_a, w.rzs, w.bzs, w.ts, w.dzs, w.dss, w.dss_a, w.dzs_a, w.tmp, w.best_x, w.best_zl,
-                             w.info, w.rr, w.kres, w.kcorr, w.e_eta, w.ietas, w.g1s, w.hl, w.iwl, w.ilml)
+                             w.rr, w.kres, w.kcorr, w.e_eta, w.ietas, w.g1s, w.hl, w.iwl, w.ilml)
         status[b] = st
         iters[b] = itn
-        for j in range(6):
-            errs[b, j] = w.info[j]
         for c in range(k):
             for j in range(p):
                 U[b, c, j] = w.x[c * q + 1 + j]
@@ -921,9 +905,8 @@ def region_candidates_batch(X, y, lam, D, sign, rows, nrows, max_iter=60, tol=1e
     MU = np.zeros((B, k, n))
     status = np.zeros(B, dtype=np.int64)
     iters = np.zeros(B, dtype=np.int64)
-    errs = np.zeros((B, 6))  # per programme: best error, its three parts, max |rx_t|, |rx_u| (unused)
     if B and k:
-        _batch(X, y, float(lam), D, sign, rows, nrows, int(max_iter), float(tol), U, MU, status, iters, errs,
+        _batch(X, y, float(lam), D, sign, rows, nrows, int(max_iter), float(tol), U, MU, status, iters,
                bool(polish))
     return U, MU, status, iters
 
