@@ -32,14 +32,11 @@ True
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
-from ..exact.arithmetic import round_down, round_up
 from ..results.status import SolverStatus
 from .certify import gap_within
-from .optimum import ValidatedOptimum
+from .optimum import ValidatedOptimum, float_bound
 
 __all__ = ["solve_many", "BATCH", "MAX_BATCH_CONES", "IPM_TOL"]
 
@@ -52,15 +49,6 @@ MAX_BATCH_CONES = 16
 IPM_TOL = 1e-10
 
 
-def _grid_bound(x, up):
-    """``Fraction(x)`` for a float ``x`` already on the 2^-96 grid (``|x| >= 2^-43`` or 0),
-    else rounded outwards to it (``up``: towards +inf), as the exact path rounds."""
-    q = Fraction(x)
-    if x == 0.0 or abs(x) >= 2.0 ** -43:
-        return q
-    return round_up(q, 96) if up else round_down(q, 96)
-
-
 def _validated_group(prog, keys):
     """ValidatedOptimum (or None where this path does not certify) for supports of one size."""
     from .float_bounds import float_bounds
@@ -71,17 +59,17 @@ def _validated_group(prog, keys):
     fb = float_bounds(prog, cones, U, MU)
     E, scale, lam = prog.exact, prog.gap_scale, prog.lam
     test = np.where(status == 0, fb.gap_test, 0).tolist()
+    lo, up, t = fb.lower.tolist(), fb.upper.tolist(), fb.t.tolist()
     out = []
     for b, S in enumerate(keys):
         if not test[b]:
             out.append(None)
             continue
-        lower, upper = _grid_bound(float(fb.lower[b]), False), _grid_bound(float(fb.upper[b]), True)
-        if test[b] == 1 and not gap_within(lower, upper, scale):
+        if test[b] == 1 and not gap_within(float_bound(lo[b], False), float_bound(up[b], True), scale):
             out.append(None)
             continue
-        out.append(ValidatedOptimum.from_floats(S, lower, upper, SolverStatus.OPTIMAL, fb.U[b], fb.residual[b], fb.mu[b],
-                                                fb.t[b], lam, E, prog.patterns[cones[b] // 2], "ipm"))
+        out.append(ValidatedOptimum.from_floats(S, lo[b], up[b], SolverStatus.OPTIMAL, fb.U[b], fb.residual[b], fb.mu[b],
+                                                t[b], lam, E, prog.patterns, "ipm"))
     return out
 
 

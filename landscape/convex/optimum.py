@@ -25,9 +25,10 @@ from functools import cached_property
 
 import numpy as np
 
+from ..exact.arithmetic import round_down, round_up
 from .balanced import balanced_network
 
-__all__ = ["RegionOptimum", "ValidatedOptimum", "WidthOptimum", "Interpolator"]
+__all__ = ["RegionOptimum", "ValidatedOptimum", "WidthOptimum", "Interpolator", "float_bound"]
 
 
 def _floats(q):
@@ -178,6 +179,16 @@ class RegionOptimum:
         return obj
 
 
+def float_bound(x, up) -> Fraction:
+    """The float ``x`` as an exact bound on the 2^-96 grid of the exact certificates: itself
+    when it is on the grid (``|x| >= 2^-43`` or 0), else rounded outwards (``up``: towards
+    ``+inf``)."""
+    q = Fraction(x)
+    if x == 0.0 or abs(x) >= 2.0 ** -43:
+        return q
+    return round_up(q, 96) if up else round_down(q, 96)
+
+
 def _dyadic_ints(U):
     """Exact integers ``N`` and ``k`` with ``U = N / 2^k`` for a float array ``U``."""
     ratios = [float(v).as_integer_ratio() for v in np.asarray(U, dtype=float).ravel()]
@@ -202,16 +213,28 @@ class ValidatedOptimum(RegionOptimum):
 
     @classmethod
     def from_floats(cls, cones, lower, upper, status, U, residual, mu, t, lam, exact, patterns, solver):
-        """``U``: ``(k, p)`` floats, ``residual`` ``(n,)``, ``mu`` ``(k, n)``, ``t`` the
+        """``lower``, ``upper``: the proven float bounds (:func:`float_bound` makes them
+        exact); ``U``: ``(k, p)`` floats, ``residual`` ``(n,)``, ``mu`` ``(k, n)``, ``t`` the
         float dual scale; ``exact`` the :class:`~landscape.exact.arithmetic.ExactData` and
-        ``patterns`` ``(k, n)`` bool of the cones' cells (for the exact views)."""
+        ``patterns`` the ``P x n`` activation patterns of the cells (for the exact views)."""
         obj = cls.__new__(cls)
-        obj.__dict__.update(cones=tuple(cones), lower=lower, upper=upper, certified=True, status=status, reason="",
-                            solver=solver, lam=lam, dual_scale=Fraction(float(t)), method="direct", iterations=1,
-                            faces={}, pruned_from=None, _U=np.asarray(U, dtype=float), _r=np.asarray(residual, dtype=float),
-                            _mu=np.asarray(mu, dtype=float), _patterns=np.asarray(patterns, dtype=bool),
+        obj.__dict__.update(cones=tuple(cones), certified=True, status=status, reason="", solver=solver, lam=lam,
+                            method="direct", iterations=1, faces={}, pruned_from=None, _lo=float(lower),
+                            _up=float(upper), _t=float(t), _U=U, _r=residual, _mu=mu, _patterns=patterns,
                             _exact=(exact.Xl, exact.dx, exact.yn, exact.dy))
         return obj
+
+    @cached_property
+    def lower(self) -> Fraction:
+        return float_bound(self._lo, False)
+
+    @cached_property
+    def upper(self) -> Fraction:
+        return float_bound(self._up, True)
+
+    @cached_property
+    def dual_scale(self) -> Fraction:
+        return Fraction(self._t)
 
     # an eager copy (dataclasses.replace) has the exact fields only: views fall back to them
     @cached_property
@@ -257,8 +280,9 @@ class ValidatedOptimum(RegionOptimum):
             u = N[t * p:(t + 1) * p]
             if not any(u):
                 continue
+            D = self._patterns[c // 2]
             for i, row in enumerate(Xl):
-                if self._patterns[t, i]:
+                if D[i]:
                     v = sum(a * b for a, b in zip(row, u))
                     fn[i] += -v if c & 1 else v
         return tuple(Fraction(v, dx << k) for v in fn)
