@@ -47,6 +47,10 @@ MAX_BATCH_CONES = 16
 #: the interior-point tolerance: the certificate, not the solver, decides (1e-10 certifies
 #: as often as 1e-12 on the benchmark supports, two iterations sooner)
 IPM_TOL = 1e-10
+#: candidate weights below this fraction of the largest (or of ``|y| / |X|_2``) are zero: an
+#: interior-point candidate approaches zero slowly on a degenerate cone (one whose dual value
+#: is exactly n lam), leaving weights near 1e-9 where the optimum has none
+ZERO_REL_IPM = 1e-8
 
 
 def _validated_group(prog, keys):
@@ -56,7 +60,7 @@ def _validated_group(prog, keys):
 
     U, MU, status, _ = candidates_for(prog, keys, tol=IPM_TOL)
     cones = np.array(keys, dtype=np.int64)
-    fb = float_bounds(prog, cones, U, MU)
+    fb = float_bounds(prog, cones, U, MU, zero_rel=ZERO_REL_IPM)
     E, scale, lam = prog.exact, prog.gap_scale, prog.lam
     test = np.where(status == 0, fb.gap_test, 0).tolist()
     lo, up, t = fb.lower.tolist(), fb.upper.tolist(), fb.t.tolist()
@@ -106,3 +110,4 @@ def solve_many(prog, supports, batch=BATCH) -> list:
         if out[i] is None:
             out[i] = prog.solve(S)
     return out
+

@@ -33,12 +33,6 @@ __all__ = ["SolveCache", "certified_tol", "USABLE"]
 USABLE = ("optimal", "optimal_inaccurate")
 
 
-#: supports of more cones than this are always solved (no search for cached subsets)
-MAX_EXTEND = 16
-#: cached subsets tried per support before solving
-MAX_TRIES = 3
-
-
 def certified_tol(value):
     """The tolerance within which two certified values count as equal: ``GAP_TOL (1 + |v|)``.
 
@@ -74,8 +68,6 @@ class SolveCache:
         self._solves = {}
         self._faces = {}
         self.solves = 0
-        #: solves answered by extending a cached certificate (:meth:`V`), part of ``solves``
-        self.extended = 0
 
     def _tick(self):
         self.solves += 1
@@ -83,48 +75,41 @@ class SolveCache:
             self.on_solve()
 
     def V(self, cones):
-        """Certified optimum of ``V(S)`` (a :class:`~landscape.convex.program.RegionOptimum`).
+        """Certified optimum of ``V(S)`` (a :class:`~landscape.convex.program.RegionProgram`
+        result), solved by :func:`~landscape.convex.batch.solve_many` (the compiled path,
+        with the exact path as its fallback).
 
-        A support one or two cones larger than a cached certified one is first tried
-        without solving: if the cached optimum's dual certificate also holds for the added
-        cones, ``V(S)`` has that optimum (:meth:`RegionProgram.extend`).  Otherwise it is
-        solved by :func:`~landscape.convex.batch.solve_many` (the compiled path, with the
-        exact path as its fallback).
+        Every support is solved on its own, never answered from a cached subset's optimum:
+        when ``V(S)`` has several minimisers, the interior-point solution lies in the
+        relative interior of the optimal set (the largest support), and the classification
+        of a region depends on that support (a subset's minimiser has zero neurons that
+        other minimisers need not have).  So a result does not depend on the order in which
+        supports were asked for.
         """
         key = _key(cones)
         if key not in self._solves:
-            opt = self._extended(key)
-            self._solves[key] = opt if opt is not None else solve_many(self.prog, [key])[0]
+            self._solves[key] = solve_many(self.prog, [key])[0]
             self._tick()
         return self._solves[key]
 
     def prefetch(self, supports):
-        """Solve the supports among ``supports`` that are not cached yet, smallest first:
-        each size is first tried by extension, as in :meth:`V` (so the answers are the ones
-        a loop over ``supports`` would get), and the rest are solved in one
-        :func:`~landscape.convex.batch.solve_many` call.  Returns ``supports`` as a list, so
-        that a loop can prefetch what it is about to ask for."""
+        """Solve the supports among ``supports`` that are not cached yet, all in one
+        :func:`~landscape.convex.batch.solve_many` call (over a pool of processes when
+        there are many and ``workers > 1``); the answers are those :meth:`V` would give.
+        Returns ``supports`` as a list, so that a loop can prefetch what it is about to ask
+        for."""
         supports = list(supports)
         todo = list(dict.fromkeys(k for k in map(_key, supports) if k and k not in self._solves))
-        for size in sorted({len(k) for k in todo}):
-            rest = []
-            for key in (k for k in todo if len(k) == size):
-                opt = self._extended(key)
-                if opt is None:
-                    rest.append(key)
-                else:
-                    self._solves[key] = opt
-                    self._tick()
-            if self.workers > 1 and len(rest) >= POOL_MIN:
-                if self._pool is None:
-                    self._pool = SolvePool(self.prog, self.workers)
-                    weakref.finalize(self, self._pool.close)
-                opts = self._pool.solve_many(rest)
-            else:
-                opts = solve_many(self.prog, rest)
-            for key, opt in zip(rest, opts):
-                self._solves[key] = opt
-                self._tick()
+        if self.workers > 1 and len(todo) >= POOL_MIN:
+            if self._pool is None:
+                self._pool = SolvePool(self.prog, self.workers)
+                weakref.finalize(self, self._pool.close)
+            opts = self._pool.solve_many(todo)
+        else:
+            opts = solve_many(self.prog, todo)
+        for key, opt in zip(todo, opts):
+            self._solves[key] = opt
+            self._tick()
         return supports
 
     def prefetched(self, supports, chunk=None):
@@ -137,25 +122,6 @@ class SolveCache:
             if not block:
                 return
             yield from self.prefetch(block)
-
-    def _extended(self, key):
-        """:meth:`RegionProgram.extend` of a cached certified optimum of ``key`` less one
-        cone (then less two), or None."""
-        if len(key) < 2 or len(key) > MAX_EXTEND:
-            return None
-        tries = 0
-        for drop in (1, 2):
-            for out in itertools.combinations(key, drop):
-                sub = self._solves.get(tuple(c for c in key if c not in out))
-                if sub is not None and sub.certified:
-                    opt = self.prog.extend(sub, key)
-                    if opt is not None:
-                        self.extended += 1
-                        return opt
-                    tries += 1
-                    if tries >= MAX_TRIES:
-                        return None
-        return None
 
     def V_face(self, cones, c, nb):
         """Certified ``V(S)`` with ``u_c`` restricted to the facet shared with cone ``nb``."""
