@@ -195,3 +195,21 @@ def test_float_gap_test_agrees_with_the_exact_one(lower, rel, scale):
         assert exact
     if verdict == 0:
         assert not exact
+
+
+def test_no_spurious_small_neurons_on_degenerate_cones():
+    """On the bundled degenerate data at lam 1/10, single cones whose V equals the zero
+    network's loss have the zero network as minimiser on both paths (solvers leave small
+    weights there, which once made these regions look like boundary local minima)."""
+    from landscape.data import load_dataset
+    from landscape.regions.landscape import Landscape
+
+    ds = load_dataset("data/examples/degenerate_d4.json")
+    land = Landscape(ds, "1/10")
+    prog = land.prog
+    empty = land.cache.empty_value()
+    for c in (1, 3, 17, 19):
+        for opt in (prog.solve((c,)), solve_many(prog, [(c,)])[0]):
+            assert opt.certified and opt.lower <= empty <= opt.upper
+            assert opt.cones_used == []
+        assert land.classifier.classify((c,), 1).bad is False

@@ -82,6 +82,33 @@ def _recertify_by_direction(prog, cand, opt) -> RegionOptimum:
     return opt2 if better else opt
 
 
+#: used weights up to this fraction of the largest are tried at zero (:func:`_prefer_zeros`)
+_SMALL_REL = 1e-3
+
+
+def _prefer_zeros(prog, cand, opt) -> RegionOptimum:
+    """``opt``, or the certificate of the candidate with its small weights zeroed when that
+    point is at least as good (upper bound not above ``opt``'s, up to 1e-12 relative).
+
+    A solver leaves small weights on cones whose optimum is zero when the cone is
+    degenerate; the certificate accepts that point (its excess is within the tolerance),
+    but the classification of a region depends on the support of its minimiser, and a
+    spurious small neuron changes it (on ``data/examples/degenerate_d4.json`` at lam 1/10
+    it made four single-cone regions at the zero network's value look like boundary local
+    minima).  Zeroing a weight a minimiser needs raises the objective to first order, so
+    such weights stay.
+    """
+    U = np.asarray(cand.U, dtype=float).reshape(len(cand.cones), -1)
+    norms = np.linalg.norm(U, axis=1)
+    used = np.array([c in opt.cones_used for c in cand.cones])
+    small = used & (norms <= _SMALL_REL * max(float(norms.max(initial=0.0)), prog.u_scale))
+    if not small.any():
+        return opt
+    alt = prog.certify(Candidate(cand.cones, np.where(small[:, None], 0.0, U), cand.status, cand.solver))
+    slack = Fraction(1, 10**12) * max(abs(opt.upper), prog.gap_scale)
+    return alt if alt.certified and alt.upper <= opt.upper + slack else opt
+
+
 def solve_region(prog, cones, solver=None, faces=None) -> RegionOptimum:
     """Certified ``V(S)`` (see :meth:`RegionProgram.solve`).
 
@@ -97,6 +124,8 @@ def solve_region(prog, cones, solver=None, faces=None) -> RegionOptimum:
         return prog.certify(Candidate((), np.zeros((0, prog.dim)), SolverStatus.OPTIMAL, solver))
     cand = prog.candidate(cones, solver, fspec)
     opt = prog.certify(cand)
+    if opt.certified and not fspec:
+        return _prefer_zeros(prog, cand, opt)
     if opt.certified or cand.status != SolverStatus.OPTIMAL or fspec:
         return opt
     used = _used(cones, cand.U, prog.u_scale)

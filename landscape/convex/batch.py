@@ -51,6 +51,40 @@ IPM_TOL = 1e-10
 #: interior-point candidate approaches zero slowly on a degenerate cone (one whose dual value
 #: is exactly n lam), leaving weights near 1e-9 where the optimum has none
 ZERO_REL_IPM = 1e-8
+#: weights up to this fraction of the largest are tried at zero (:func:`_prefer_zeros`)
+SMALL_REL = 1e-3
+
+
+def _prefer_zeros(prog, cones, fb):
+    """``fb`` with the small weights of a candidate zeroed where that point is at least as
+    good (upper bound not above the candidate's, up to 1e-12 relative) and still passes the
+    gap test.
+
+    An interior-point candidate leaves small weights (here 3e-8) on cones whose optimum is
+    zero when the cone is degenerate; the certificate accepts such a point (its excess is
+    within the tolerance), but a region's classification depends on the support of its
+    minimiser, and a spurious small neuron changes it.  Zeroing a weight that a minimiser
+    needs raises the objective to first order (parallel neurons split between cones, for
+    instance), so those are kept.
+    """
+    from .float_bounds import FloatBounds, float_bounds
+
+    norms = np.sqrt(np.einsum("bkp,bkp->bk", fb.U, fb.U))
+    top = np.maximum(norms.max(axis=1, initial=0.0), prog.u_scale)[:, None]
+    small = (norms > 0) & (norms <= SMALL_REL * top)
+    rows = np.nonzero(small.any(axis=1) & fb.ok)[0]
+    if not len(rows):
+        return fb
+    U2 = np.where(small[rows][:, :, None], 0.0, fb.U[rows])
+    alt = float_bounds(prog, cones[rows], U2, fb.mu[rows], zero_rel=ZERO_REL_IPM)
+    slack = 1e-12 * np.maximum(np.abs(fb.upper[rows]), float(prog.gap_scale))
+    take = alt.ok & (alt.gap_test > 0) & (alt.upper <= fb.upper[rows] + slack)
+    if not take.any():
+        return fb
+    out = {name: getattr(fb, name).copy() for name in FloatBounds.__dataclass_fields__}
+    for name in out:
+        out[name][rows[take]] = getattr(alt, name)[take]
+    return FloatBounds(**out)
 
 
 def _validated_group(prog, keys):
@@ -60,7 +94,7 @@ def _validated_group(prog, keys):
 
     U, MU, status, _ = candidates_for(prog, keys, tol=IPM_TOL)
     cones = np.array(keys, dtype=np.int64)
-    fb = float_bounds(prog, cones, U, MU, zero_rel=ZERO_REL_IPM)
+    fb = _prefer_zeros(prog, cones, float_bounds(prog, cones, U, MU, zero_rel=ZERO_REL_IPM))
     E, scale, lam = prog.exact, prog.gap_scale, prog.lam
     test = np.where(status == 0, fb.gap_test, 0).tolist()
     lo, up, t = fb.lower.tolist(), fb.upper.tolist(), fb.t.tolist()
