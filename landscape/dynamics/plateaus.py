@@ -11,10 +11,12 @@ claim of exactness.
 Definition used
 ---------------
 A *plateau* is a maximal run of consecutive records ``k = p, ..., q`` whose losses all
-lie within a factor ``1 +- rtol`` of ``L_p``, lasting at least ``min_duration`` (in the
-units of ``t``), at a level above ``floor`` (the final convergence to an interpolator,
-``L -> 0``, is not a plateau).  The scan is greedy from the left: once a run ends, the
-next one starts at the first record that left it.  The *activation time* of a plateau is
+lie within a factor ``1 +- rtol`` of ``L_p``, then extended while they stay within
+``1 +- rtol`` of the run's median (``L_p`` may still be on the way down from the previous
+plateau, at the edge of its own band), lasting at least ``min_duration`` (in the units of
+``t``), at a level above ``floor`` (the final convergence to an interpolator, ``L -> 0``,
+is not a plateau).  The scan is greedy from the left: once a run ends, the next one starts
+at the first record that left it.  The *activation time* of a plateau is
 the time of its last record, when the loss leaves it.
 
 References
@@ -100,6 +102,11 @@ def detect_plateaus(t, L, *, rtol=0.02, min_duration=None, floor=None) -> list:
         ref = L[p]
         q = p
         while q + 1 < n and abs(L[q + 1] - ref) <= rtol * ref:
+            q += 1
+        # the first record may still be on the way down from the previous plateau, at the
+        # edge of its own band: re-anchor at the stretch's median and extend from there
+        med = float(np.median(L[p:q + 1]))
+        while q + 1 < n and abs(L[q + 1] - med) <= rtol * med:
             q += 1
         if t[q] - t[p] >= min_duration and ref > floor:
             out.append(Plateau(float(np.median(L[p:q + 1])), float(t[p]), float(t[q]), p, q))
