@@ -12,10 +12,11 @@ supports are grouped by size and each group is handled by two compiled calls:
 A support is certified by this path when its candidate converged, its feasibility and
 bounds were proven and the gap passes :func:`~landscape.convex.certify.gap_within` at the
 programme's scale, the same test as the exact path; its result is a
-:class:`~landscape.convex.optimum.ValidatedOptimum`.  Every other support (and the empty
-one, and supports of more than ``MAX_BATCH_CONES`` cones) goes through :meth:`RegionProgram.solve <landscape.convex.program.RegionProgram.solve>`,
-Clarabel with the exact certificate, so the batch never answers less than the exact
-path does.  Both kernels are compiled with numba on first use (cached on disk).
+:class:`~landscape.convex.optimum.ValidatedOptimum`.  Every other support (the empty one,
+supports of more than ``MAX_BATCH_CONES`` cones, and any the batch does not certify) goes
+through :meth:`RegionProgram.solve <landscape.convex.program.RegionProgram.solve>`,
+Clarabel with the exact certificate, so the batch never answers less than the exact path
+does.  Both kernels are compiled with numba on first use (cached on disk).
 
 Examples
 --------
