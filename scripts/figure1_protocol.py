@@ -53,6 +53,7 @@ import time
 
 import numpy as np
 
+from landscape.app.reports import write_rows_csv
 from landscape.data import atomic_write, save_dataset
 from landscape.geometry.cones import cone_sign
 from landscape.geometry.measures import sample_supports
@@ -349,11 +350,7 @@ def main(argv=None):
             if args.datasets_dir:
                 os.makedirs(args.datasets_dir, exist_ok=True)
                 save_dataset(ds, os.path.join(args.datasets_dir, f"n{n}_d{d}_s{seed}.json"))
-    with open(base + ".csv.tmp", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(base + ".csv.tmp", base + ".csv")
+    write_rows_csv(base + ".csv", rows)
     atomic_write(base + "_flagged.json", json.dumps(flagged, indent=1, default=str))
     table = summarise(rows)
     md = markdown(table, rows, flagged, args.samples, time.time() - t0)

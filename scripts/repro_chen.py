@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from landscape.convex.program import RegionProgram  # noqa: E402
-from landscape.data import generate, parse_lam  # noqa: E402
+from landscape.data import atomic_write, generate, parse_lam  # noqa: E402
 from landscape.dynamics import classify_endpoint, effective_rank, train_batch  # noqa: E402
 from landscape.app.reports import write_rows_csv  # noqa: E402
 
@@ -142,8 +142,7 @@ def render(out):
         for k in ("gap_to_vstar", "trained_effective_rank", "polished_effective_rank", "optimum_effective_rank"):
             r[k] = float(r[k])
     md = table(rows)
-    with open(os.path.join(out, "chen_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(out, "chen_table.md"), md)
     figure(rows, os.path.join(out, "chen.png"))
     print(md)
     return rows
@@ -168,8 +167,7 @@ def main(argv=None):
         rows += run(ds, lam)
     write_rows_csv(os.path.join(args.out, "chen_runs.csv"), rows)
     md = table(rows)
-    with open(os.path.join(args.out, "chen_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(args.out, "chen_table.md"), md)
     figure(rows, os.path.join(args.out, "chen.png"))
     print(md)
     return rows

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from landscape.data import generate  # noqa: E402
+from landscape.data import atomic_write, generate  # noqa: E402
 from landscape.dynamics import train_batch  # noqa: E402
 
 REDUCED = dict(alphas=[1e-2, 1e-3, 1e-4], seeds=[0, 1], steps=100_000, b_steps=200_000)
@@ -123,8 +123,7 @@ def main(argv=None):
         lines.append(f"| {r['seed']} | {r['data_loss']:.2g} | {r['theta_sq']:.8f} | {r['sv2_over_sv1']:.2g} | "
                      f"{r['rank']} | {r['theta_sq'] - float(it.upper):.3g} |")
     md = "\n".join(lines) + "\n"
-    with open(os.path.join(args.out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(args.out, f"{tag}_table.md"), md)
     print(md)
     return rows_a, slope, rows_b, it
 

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from landscape.data import Dataset  # noqa: E402
+from landscape.data import Dataset, atomic_write  # noqa: E402
 from landscape.dynamics import train_batch  # noqa: E402
 from landscape.dynamics.metrics import (  # noqa: E402
     input_gradients,
@@ -111,8 +111,7 @@ def render(out):
         rows = [{k: (float(v) if k not in ("seed", "steps") else int(v)) for k, v in r.items()}
                 for r in csv.DictReader(fh)]
     md = table(rows)
-    with open(os.path.join(out, "melamed_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(out, "melamed_table.md"), md)
     figure(rows, os.path.join(out, "melamed.png"))
     print(md)
     return rows
@@ -163,8 +162,7 @@ def main(argv=None):
             rows += measure(ds, B, lam, al)
     write_rows_csv(os.path.join(args.out, "melamed_runs.csv"), rows)
     md = table(rows)
-    with open(os.path.join(args.out, "melamed_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(args.out, "melamed_table.md"), md)
     figure(rows, os.path.join(args.out, "melamed.png"))
     print(md)
     return rows

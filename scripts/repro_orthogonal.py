@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from landscape.data import generate  # noqa: E402
+from landscape.data import atomic_write, generate  # noqa: E402
 from landscape.dynamics import train_batch  # noqa: E402
 
 REDUCED = dict(ns=[2, 4, 8, 16], seeds=[0, 1], steps=100_000)
@@ -100,8 +100,7 @@ def main(argv=None):
     md = (f"## Orthogonal data: learned vs min-norm interpolator (lam = 0)\n\nGD from alpha = {args.alpha}, width "
           f"{args.width}, lr {args.lr}, {cfg['steps']} steps, 3 initialisations per dataset seed.  min-norm "
           "|theta|^2 = 2(|y+| + |y-|) in closed form (certified by the convex engine for n <= 6).\n\n" + table(rows))
-    with open(os.path.join(args.out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(args.out, f"{tag}_table.md"), md)
     print(md)
     return rows
 

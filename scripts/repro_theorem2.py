@@ -42,7 +42,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from landscape.convex.program import RegionProgram  # noqa: E402
-from landscape.data import generate  # noqa: E402
+from landscape.data import atomic_write, generate  # noqa: E402
 from landscape.dynamics import VERDICTS, classify_endpoint, train_batch  # noqa: E402
 from landscape.app.reports import write_rows_csv  # noqa: E402
 
@@ -135,8 +135,7 @@ def reclassify(out, tag, lam="3/10000"):
           f"{cfg['steps']} GD steps, seeds {cfg['seeds']}, {saved['seconds']:.0f} s of training and classification "
           "(classification re-run on the saved networks).  Verdicts are exact statements about the polished endpoint "
           "(landscape.dynamics.classify_endpoint); 'below V(single)' is float evidence.\n" + table(rows, facts))
-    with open(os.path.join(out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(out, f"{tag}_table.md"), md)
     print(md)
 
 
@@ -303,8 +302,7 @@ def published_classify(out, tag="theorem2_published", log=print):
     with open(os.path.join(out, f"{tag}.json"), "w", encoding="utf-8") as fh:
         json.dump(saved, fh, indent=1, default=str)
     md = published_table(cfg, saved, facts, rows, ds)
-    with open(os.path.join(out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(out, f"{tag}_table.md"), md)
     published_figure(out, tag, rows, facts)
     print(md)
     return rows
@@ -465,8 +463,7 @@ def main(argv=None):
           f"{cfg['steps']} GD steps, seeds {cfg['seeds']}, {seconds:.0f} s in total.  Verdicts are exact statements "
           "about the polished endpoint (landscape.dynamics.classify_endpoint); 'below V(single)' is float evidence.\n"
           + table(rows, facts))
-    with open(os.path.join(args.out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(args.out, f"{tag}_table.md"), md)
     with open(os.path.join(args.out, f"{tag}.json"), "w", encoding="utf-8") as fh:
         json.dump({"config": {**cfg, "lam": args.lam, "lr": args.lr, "width": args.width, "d": args.d},
                    "facts": facts, "runs": rows, "seconds": seconds}, fh, indent=1, default=str)

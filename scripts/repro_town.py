@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from landscape.data import Dataset  # noqa: E402
+from landscape.data import Dataset, atomic_write  # noqa: E402
 from landscape.dynamics import train_batch  # noqa: E402
 from landscape.dynamics.plateaus import detect_plateaus  # noqa: E402
 from landscape.app.reports import write_rows_csv  # noqa: E402
@@ -274,8 +274,7 @@ def render(out, tag, cfg, reading=""):
     for r in rows:
         r["activations"] = str(r["activations"])
     md = table(rows, cfg) + ("\n" + reading + "\n" if reading else "")
-    with open(os.path.join(out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(md)
+    atomic_write(os.path.join(out, f"{tag}_table.md"), md)
     figure(rows, os.path.join(out, f"{tag}.png"))
     return md
 
@@ -284,8 +283,7 @@ def write_outputs(out, tag, rows, plats, cfg):
     write_rows_csv(os.path.join(out, f"{tag}_runs.csv"), rows)
     if plats:
         write_rows_csv(os.path.join(out, f"{tag}_plateaus.csv"), plats)
-    with open(os.path.join(out, f"{tag}_table.md"), "w", encoding="utf-8") as fh:
-        fh.write(table(rows, cfg))
+    atomic_write(os.path.join(out, f"{tag}_table.md"), table(rows, cfg))
     figure(rows, os.path.join(out, f"{tag}.png"))
 
 

@@ -36,13 +36,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
 import sys
 import time
 from fractions import Fraction
 
+from landscape.app.reports import write_rows_csv
 from landscape.data import Dataset, atomic_write
 from landscape.errors import TooLargeError
 from landscape.network.authors import authors_teacher_dataset
@@ -132,7 +132,7 @@ def necessity(ns, epss, out, certify_max_n=10):
     lines.append(f"\nCertified m* equals the closed form in {agree} of {len(rows)} rows; "
                  f"{sum(r['m_star'] is None for r in rows)} rows not certified.")
     atomic_write(base + ".md", "\n".join(lines) + "\n")
-    _write_csv(base + ".csv", rows)
+    write_rows_csv(base + ".csv", rows)
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for eps in epss:
@@ -155,12 +155,6 @@ def necessity(ns, epss, out, certify_max_n=10):
     return rows
 
 
-def _write_csv(path, rows):
-    with open(path + ".tmp", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(path + ".tmp", path)
 
 
 class _OverBudget(Exception):
@@ -219,7 +213,7 @@ def sufficiency(ns, ds_, epss, out, measures=("uniform", "gaussian"), budget=120
                 rows += sufficiency_rows(n, d, measure, epss, budget=budget)
                 print(rows[-len(epss):], file=sys.stderr, flush=True)
     base = os.path.join(out, "width_law_sufficiency")
-    _write_csv(base + ".csv", rows)
+    write_rows_csv(base + ".csv", rows)
     lines = ["## Sufficiency on generic data (Boursier et al. 2025)\n",
              "The authors' Gaussian teacher data (dataset 0 of each (n, d)), lam = 1/100. m* = smallest m with",
              "P_global(m) >= 1 - eps, certified (`Landscape.smallest_width`); uniform measure over signed cones",
