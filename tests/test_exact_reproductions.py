@@ -6,7 +6,6 @@ teacher data, the Figure 1 protocol script, the width-law claims and the HTML re
 
 import base64
 import importlib.util
-import itertools
 import os
 from fractions import Fraction
 
@@ -17,7 +16,7 @@ from landscape.app.html_report import build_report, markdown_to_html, write_repo
 from landscape.convex.program import RegionProgram
 from landscape.data import Dataset, load_dataset
 from landscape.errors import InputError
-from landscape.geometry.measures import restricted_support_probability, sample_supports
+from landscape.geometry.measures import sample_supports
 from landscape.network.authors import authors_teacher_dataset
 from landscape.regions import Landscape
 from landscape.regions.dual import tightened_optimum
@@ -63,26 +62,6 @@ def test_direction_groups_on_orthogonal_data_match_first_principles(n):
     assert groups is not None and sorted(len(G) for G in groups) == [2, 2 ** (n - 1)]
     for m in (2, 10, 4 * 2**n):
         assert land.p_global_exact(m)[0] == claims._orthogonal_p_global(n, n - 1, m)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("n,d,seed", [(4, 3, 1), (4, 5, 3), (4, 5, 2)])
-def test_groups_agree_with_the_upset_on_the_authors_data(n, d, seed):
-    """Two exact computations of P_global: the verified groups and the up-set of global
-    subsets of the active cones."""
-    land = Landscape(authors_teacher_dataset(n, d, seed), LAM)
-    groups = land.direction_groups()
-    assert groups is not None
-    minimal, undecided = land.global_upset()
-    assert not undecided
-    assert {frozenset(M) for M in minimal} == {frozenset(c) for c in itertools.product(*groups)}
-    A = land.active_cones()
-    pA = sum(land.measure.probs[c] for c in A)
-    for m in (10, 40):
-        upset = sum(restricted_support_probability([land.measure.probs[c] for c in B], pA, m)
-                    for k in range(len(A) + 1) for B in itertools.combinations(A, k)
-                    if any(set(M) <= set(B) for M in minimal))
-        assert land.p_global_exact(m)[0] == upset
 
 
 @pytest.mark.slow

@@ -169,13 +169,23 @@ def test_bad_input():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path,lam", [("data/examples/teacher_n4_d3.json", "1/100"),
-                                      ("data/examples/xor_bias.json", "1/100"),
-                                      ("data/examples/chistikov_b11.json", "1/100")])
-def test_direction_groups_agree_with_the_upset_enumeration(path, lam):
+@pytest.mark.parametrize("data,lam,widths", [
+    ("data/examples/teacher_n4_d3.json", "1/100", (None, 10, 50)),
+    ("data/examples/xor_bias.json", "1/100", (None, 10, 50)),
+    ("data/examples/chistikov_b11.json", "1/100", (None, 10, 50)),
+    # the authors' Gaussian teacher data (their generator and seeds)
+    ((4, 3, 1), "1/100", (10, 40)),
+    ((4, 5, 3), "1/100", (10, 40)),
+    ((4, 5, 2), "1/100", (10, 40)),
+])
+def test_direction_groups_agree_with_the_upset_enumeration(data, lam, widths):
     """P_global from verified direction groups equals the sum over the up-set of global
-    subsets of the active cones (two independent exact computations)."""
-    land = Landscape(load_dataset(path), lam)
+    subsets of the active cones (two independent exact computations); ``None`` in
+    ``widths`` is the smallest width at which L*_m = V* is certified."""
+    from landscape.network.authors import authors_teacher_dataset
+
+    ds = load_dataset(data) if isinstance(data, str) else authors_teacher_dataset(*data)
+    land = Landscape(ds, lam)
     groups = land.direction_groups()
     assert groups is not None
     minimal, undecided = land.global_upset()
@@ -183,11 +193,11 @@ def test_direction_groups_agree_with_the_upset_enumeration(path, lam):
     assert {frozenset(M) for M in minimal} == {frozenset(c) for c in itertools.product(*groups)}
     A = land.active_cones()
     pA = sum(land.measure.probs[c] for c in A)
-    for m in (land.m0, 10, 50):
+    for m in (land.m0 if w is None else w for w in widths):
         upset = sum(restricted_support_probability([land.measure.probs[c] for c in B], pA, m)
                     for k in range(len(A) + 1) for B in itertools.combinations(A, k)
                     if any(set(M) <= set(B) for M in minimal))
-        assert land._p_global(m)[0] == upset
+        assert land.p_global_exact(m)[0] == upset
 
 
 def test_degenerate_data_gets_exact_P_global_at_large_width():
