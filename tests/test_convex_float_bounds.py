@@ -3,6 +3,7 @@ solve (landscape.convex.batch): every bound is re-proved here in exact Fraction
 arithmetic, independently of the float error analysis, on good candidates and on garbage."""
 
 import dataclasses
+import functools
 import pickle
 from fractions import Fraction
 
@@ -104,16 +105,13 @@ def test_garbage_candidates_still_give_proven_bounds(seed, k, noise):
         assert fb.ok.all()
 
 
-_SMALL = {}
-
-
+@functools.lru_cache(maxsize=None)
 def _teacher_small():
-    if "p" not in _SMALL:  # rational data with non-dyadic entries (thirds, tenths) and a bias
-        X = [[Fraction(1, 3), 1, Fraction(-2, 7)], [1, Fraction(1, 10), 0], [Fraction(-1, 3), Fraction(2, 3), 1],
-             [0, -1, Fraction(1, 5)], [1, 1, 1], [Fraction(-5, 6), 0, Fraction(1, 9)]]
-        y = [Fraction(1, 3), -1, Fraction(7, 10), Fraction(1, 7), 0, Fraction(-2, 3)]
-        _SMALL["p"] = RegionProgram(Dataset.from_arrays(X, y, bias=True), "1/30")
-    return _SMALL["p"]
+    """Rational data with non-dyadic entries (thirds, tenths) and a bias."""
+    X = [[Fraction(1, 3), 1, Fraction(-2, 7)], [1, Fraction(1, 10), 0], [Fraction(-1, 3), Fraction(2, 3), 1],
+         [0, -1, Fraction(1, 5)], [1, 1, 1], [Fraction(-5, 6), 0, Fraction(1, 9)]]
+    y = [Fraction(1, 3), -1, Fraction(7, 10), Fraction(1, 7), 0, Fraction(-2, 3)]
+    return RegionProgram(Dataset.from_arrays(X, y, bias=True), "1/30")
 
 
 @pytest.mark.parametrize("scale", [1e-8, 1.0, 1e6])

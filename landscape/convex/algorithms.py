@@ -33,6 +33,7 @@ from ..exact.linalg import fq_mat, nullspace
 from ..geometry.cones import cone_cell, cone_sign
 from ..results.status import SolverStatus
 from .backends import Candidate
+from .certify import small_weights
 from .optimum import RegionOptimum, WidthOptimum
 
 __all__ = ["solve_region", "global_optimum", "prune_exact", "prune_greedy", "width_optimum"]
@@ -82,26 +83,15 @@ def _recertify_by_direction(prog, cand, opt) -> RegionOptimum:
     return opt2 if better else opt
 
 
-#: used weights up to this fraction of the largest are tried at zero (:func:`_prefer_zeros`)
-_SMALL_REL = 1e-3
-
-
 def _prefer_zeros(prog, cand, opt) -> RegionOptimum:
-    """``opt``, or the certificate of the candidate with its small weights zeroed when that
-    point is at least as good (upper bound not above ``opt``'s, up to 1e-12 relative).
-
-    A solver leaves small weights on cones whose optimum is zero when the cone is
-    degenerate; the certificate accepts that point (its excess is within the tolerance),
-    but the classification of a region depends on the support of its minimiser, and a
-    spurious small neuron changes it (on ``data/examples/degenerate_d4.json`` at lam 1/10
-    it made four single-cone regions at the zero network's value look like boundary local
-    minima).  Zeroing a weight a minimiser needs raises the objective to first order, so
-    such weights stay.
+    """``opt``, or the certificate of the candidate with its :func:`small_weights` zeroed
+    when that point is at least as good (upper bound not above ``opt``'s, up to 1e-12
+    relative).  On ``data/examples/degenerate_d4.json`` at lam 1/10 such weights made four
+    single-cone regions at the zero network's value look like boundary local minima.
     """
     U = np.asarray(cand.U, dtype=float).reshape(len(cand.cones), -1)
-    norms = np.linalg.norm(U, axis=1)
     used = np.array([c in opt.cones_used for c in cand.cones])
-    small = used & (norms <= _SMALL_REL * max(float(norms.max(initial=0.0)), prog.u_scale))
+    small = used & small_weights(np.linalg.norm(U, axis=1), prog.u_scale)
     if not small.any():
         return opt
     alt = prog.certify(Candidate(cand.cones, np.where(small[:, None], 0.0, U), cand.status, cand.solver))
@@ -293,7 +283,7 @@ def prune_greedy(prog, opt, max_used=60) -> RegionOptimum:
             best = trial
     if best is None or not gap_ok(opt.lower, best.upper, scale=prog.gap_scale):
         return opt
-    dual_r = opt.dual_residual_exact if opt.dual_residual_exact is not None else opt.residual_exact
+    dual_r = opt.certificate_residual
     return dataclasses.replace(best, lower=opt.lower, certified=True, reason="", mu=opt.mu,
                                dual_scale=opt.dual_scale, dual_residual_exact=dual_r, method=opt.method,
                                iterations=opt.iterations, pruned_from=opt.pruned_from or len(used))

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results.status import SolverStatus
-from .certify import gap_within
+from .certify import gap_within, small_weights
 from .optimum import ValidatedOptimum, float_bound
 
 __all__ = ["solve_many", "BATCH", "MAX_BATCH_CONES", "IPM_TOL"]
@@ -52,27 +52,19 @@ IPM_TOL = 1e-10
 #: interior-point candidate approaches zero slowly on a degenerate cone (one whose dual value
 #: is exactly n lam), leaving weights near 1e-9 where the optimum has none
 ZERO_REL_IPM = 1e-8
-#: weights up to this fraction of the largest are tried at zero (:func:`_prefer_zeros`)
-SMALL_REL = 1e-3
 
 
 def _prefer_zeros(prog, cones, fb):
-    """``fb`` with the small weights of a candidate zeroed where that point is at least as
-    good (upper bound not above the candidate's, up to 1e-12 relative) and still passes the
-    gap test.
-
-    An interior-point candidate leaves small weights (here 3e-8) on cones whose optimum is
-    zero when the cone is degenerate; the certificate accepts such a point (its excess is
-    within the tolerance), but a region's classification depends on the support of its
-    minimiser, and a spurious small neuron changes it.  Zeroing a weight that a minimiser
-    needs raises the objective to first order (parallel neurons split between cones, for
-    instance), so those are kept.
+    """``fb`` with the :func:`~landscape.convex.certify.small_weights` of each candidate
+    zeroed where that point is at least as good (upper bound not above the candidate's, up
+    to 1e-12 relative) and still passes the gap test; the batched counterpart of the exact
+    path's rule (:func:`landscape.convex.algorithms.solve_region`).  The interior-point
+    candidates leave such weights (3e-8 on the bundled ``chistikov_b11``) where the optimum
+    has none.
     """
     from .float_bounds import FloatBounds, float_bounds
 
-    norms = np.sqrt(np.einsum("bkp,bkp->bk", fb.U, fb.U))
-    top = np.maximum(norms.max(axis=1, initial=0.0), prog.u_scale)[:, None]
-    small = (norms > 0) & (norms <= SMALL_REL * top)
+    small = small_weights(np.sqrt(np.einsum("bkp,bkp->bk", fb.U, fb.U)), prog.u_scale)
     rows = np.nonzero(small.any(axis=1) & fb.ok)[0]
     if not len(rows):
         return fb

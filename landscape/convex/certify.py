@@ -46,10 +46,32 @@ from .dual import all_cones_dual, dyadic_rows, exact_cone_norm
 from .optimum import RegionOptimum
 
 __all__ = ["certify_candidate", "extend_certificate", "gap_within", "rational_point", "push_into_cone", "dual_bound", "solver_multipliers",
-           "zero_network_value", "ZERO_REL"]
+           "zero_network_value", "ZERO_REL", "SMALL_REL", "small_weights"]
 
 #: candidate weights below this fraction of the largest (or of ``|y| / |X|_2``) are zero
 ZERO_REL = 1e-9
+#: weights up to this fraction of the largest are tried at zero (:func:`small_weights`)
+SMALL_REL = 1e-3
+
+
+def small_weights(norms, floor):
+    """Mask of the nonzero weights among ``norms`` (the ``|u_c|`` of one support along the
+    last axis) at most ``SMALL_REL`` times the largest of them (or ``floor``, the data's
+    weight scale ``|y| / |X|_2``): the ones tried at zero.
+
+    Solvers leave small weights on degenerate cones (dual value exactly ``n lam``, optimum
+    ``u_c = 0``); the certificate accepts that point, its excess being within the
+    tolerance, but the classification of a region depends on the support of its minimiser.
+    Zeroing a weight a minimiser needs raises the objective to first order, so callers keep
+    the zeroed point only when its certified objective is not higher (docs/theory.md,
+    section 3).
+
+    >>> small_weights(np.array([[1.0, 1e-6, 0.0, 0.5]]), 0.1).tolist()
+    [[False, True, False, False]]
+    """
+    norms = np.asarray(norms, dtype=float)
+    top = np.maximum(norms.max(axis=-1, initial=0.0), floor)[..., None]
+    return (norms > 0) & (norms <= SMALL_REL * top)
 
 
 def gap_within(lower, upper, scale) -> bool:
@@ -398,7 +420,7 @@ def extend_certificate(st, lam, opt, cones):
             if cone_dual_value(st, c, b)[0] > fb * (1 - 1e-9):
                 return None
         checks.append((c, b))
-    dual_r = opt.dual_residual_exact if opt.dual_residual_exact is not None else opt.residual_exact
+    dual_r = opt.certificate_residual
     rden = 1
     for v in dual_r:
         rden = math.lcm(rden, v.denominator)

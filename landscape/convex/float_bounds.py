@@ -51,6 +51,7 @@ import numpy as np
 from numba import njit
 
 from ..exact.arithmetic import GAP_TOL
+from .certify import ZERO_REL
 
 __all__ = ["FloatBounds", "float_bounds", "exact_float_data", "UNIT_ROUNDOFF"]
 
@@ -115,8 +116,6 @@ def float_bounds(st, cones, U, MU, lam=None, zero_rel=None) -> FloatBounds:
     candidates ``U`` (``(B, k, p)``) and multipliers ``MU`` (``(B, k, n)``, by data row, in
     the units of ``|s_c X^T D_c r + G_c^T mu_c| <= n lam``).  ``lam`` defaults to the
     programme's exact ``lam`` (its float is correctly rounded)."""
-    from .certify import ZERO_REL
-
     lam = st.lam if lam is None else lam
     X, y, zero, W, D = exact_float_data(st)
     cones = np.asarray(cones, dtype=np.int64).reshape(len(U), -1)

@@ -109,14 +109,18 @@ class RegionOptimum:
     @property
     def dual_point(self) -> np.ndarray:
         """Float view of the dual point ``dual_scale * r`` behind ``lower``."""
-        r = self.dual_residual_exact if self.dual_residual_exact is not None else self.residual_exact
-        return float(self.dual_scale) * _floats(r)
+        return float(self.dual_scale) * self.dual_residual
+
+    @property
+    def certificate_residual(self) -> tuple:
+        """The exact residual ``r`` whose multiple ``dual_scale * r`` proves ``lower``:
+        :attr:`dual_residual_exact` when set, else :attr:`residual_exact`."""
+        return self.dual_residual_exact if self.dual_residual_exact is not None else self.residual_exact
 
     @property
     def dual_residual(self) -> np.ndarray:
-        """Float view of the residual whose multiple ``dual_scale * r`` proves ``lower``."""
-        r = self.dual_residual_exact if self.dual_residual_exact is not None else self.residual_exact
-        return _floats(r)
+        """Float view of :attr:`certificate_residual`."""
+        return _floats(self.certificate_residual)
 
     @property
     def gap(self) -> Fraction:
